@@ -12,6 +12,7 @@ from .errors import (
     SeqguardWarning,
     TrainingFailed,
 )
+from .io import read
 from .table import IngestReport, Table
 
 __version__ = "0.1.0"
@@ -27,5 +28,6 @@ __all__ = [
     "SeqguardError",
     "SeqguardWarning",
     "Table",
+    "read",
     "TrainingFailed",
 ]

@@ -1,0 +1,845 @@
+"""Read any accepted input into a :class:`~seqguard.table.Table`.
+
+Accepted inputs: a CSV file (any delimiter, optionally gzip-compressed), a Parquet
+file, a pandas or polars DataFrame, a numpy array (2-D: one series, rows are time
+steps; 3-D: ``(samples, timesteps, features)`` as Keras users hold it, one series
+per sample), a list of variable-length 2-D arrays (one series each), and long
+format (time, variable, value[, series]) which is pivoted to wide.
+
+What the returned table guarantees is written in :mod:`seqguard.table`; what
+reading did to give those guarantees (sorting, inserted grid rows, aggregated
+readings, replaced missing markers) is in ``table.report`` for the audit to show.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, did_you_mean, format_list
+from .table import IngestReport, Table
+
+__all__ = ["read", "DEFAULT_NA_VALUES", "DUPLICATE_POLICIES"]
+
+DEFAULT_NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None",
+                     "?", "#N/A"]
+DUPLICATE_POLICIES = ("error", "mean", "first", "last")
+_TIME_NAMES = ("time", "timestamp", "datetime", "date", "ds")
+_TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
+_PARQUET_MAGIC = b"PAR1"
+_MAX_GRID_GROWTH = 20  # a grid may not have more than this many times the input rows
+
+
+def read(
+    data: Any,
+    *,
+    time_col: str | Sequence[str] | None = None,
+    series_col: str | Sequence[str] | None = None,
+    features: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    target: str | None = None,
+    na_values: Sequence[Any] | str | None = None,
+    freq: str | float | None = None,
+    duplicates: str = "error",
+    columns: Sequence[str] | None = None,
+    long_format: bool | None = None,
+    sep: str | None = None,
+) -> Table:
+    """Read ``data`` into a sorted, unique, regular :class:`~seqguard.table.Table`.
+
+    Parameters
+    ----------
+    data : path, DataFrame, numpy array or list of 2-D arrays
+        What to read (see the module docstring).
+    time_col : str or list of str, optional
+        The time column, or the parts of a date (``"year,month,day,hour"``). When
+        omitted, a column named time/timestamp/datetime/date/ds or the columns
+        year, month, day[, hour] are used if present; otherwise the row position.
+    series_col : str or list of str, optional
+        Column(s) naming the series when one table holds many.
+    features : list of str, optional
+        Value columns to keep (the target is always kept). Default: all.
+    categorical : list of str, optional
+        Columns to treat as categories even if they look numeric. Text columns
+        are categorical automatically.
+    target : str, optional
+        The target column; it must exist and be numeric.
+    na_values : list or comma-separated str, optional
+        Extra missing markers, such as ``-200`` or ``-9999``, on top of empty
+        cells, NA, NaN, null and ``?``.
+    freq : str or float, optional
+        Grid step (``"1h"``, ``"15min"``, ``"D"``, or a number for numeric time).
+        Inferred from the most common step when omitted. Several readings inside
+        one step are averaged.
+    duplicates : {"error", "mean", "first", "last"}
+        What to do with rows that share a (series, time) pair.
+    columns : list of str, optional
+        Feature names for numpy input (default ``x0, x1, ...``).
+    long_format : bool, optional
+        Treat the input as (time, variable, value[, series]) rows and pivot it.
+        Detected automatically when the columns are exactly those.
+    sep : str, optional
+        CSV delimiter; sniffed when omitted.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    InputError
+        For anything in the data or options that cannot be used, naming the
+        file, column, row or option and how to fix it.
+
+    Examples
+    --------
+    >>> import pandas as pd, seqguard
+    >>> df = pd.DataFrame({"t": [0, 1, 3], "y": [1.0, None, 3.0]})
+    >>> table = seqguard.read(df, time_col="t")
+    >>> table.n_rows, int(table.inserted.sum())
+    (4, 1)
+    """
+    if duplicates not in DUPLICATE_POLICIES:
+        raise InputError(
+            f"The --duplicates option must be one of {', '.join(DUPLICATE_POLICIES)}. "
+            f"Got {duplicates!r} instead.{did_you_mean(duplicates, DUPLICATE_POLICIES)}"
+        )
+    markers = _parse_na_values(na_values)
+    frame, source, defaults = _load(data, markers, columns=columns, sep=sep)
+    if time_col is None and series_col is None and defaults:
+        time_col, series_col = defaults.get("time_col"), defaults.get("series_col")
+    return _build(
+        frame, source,
+        time_col=_split_names(time_col), series_col=_split_names(series_col),
+        features=_split_names(features), categorical=_split_names(categorical) or [],
+        target=target, markers=markers, freq=freq, duplicates=duplicates,
+        long_format=long_format,
+    )
+
+
+# --------------------------------------------------------------------- loading
+def _split_names(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+        return [p for p in parts if p] or None
+    return [str(v) for v in value]
+
+
+def _parse_na_values(na_values: Sequence[Any] | str | None) -> list[str]:
+    if na_values is None:
+        return []
+    if isinstance(na_values, str):
+        items = [v.strip() for v in na_values.split(",")]
+    elif isinstance(na_values, (int, float)):
+        items = [str(na_values)]
+    else:
+        items = [str(v).strip() for v in na_values]
+    return [v for v in items if v != ""]
+
+
+def _load(data: Any, markers: list[str], *, columns: Sequence[str] | None,
+          sep: str | None) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """Return (raw frame, source name, default schema) for any accepted input."""
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        return _read_file(path, markers, sep), str(path), {}
+    if isinstance(data, pd.DataFrame):
+        frame = data
+        if isinstance(frame.index, pd.DatetimeIndex):
+            name = frame.index.name or "time"
+            frame = frame.reset_index(names=name)
+            return frame, "<DataFrame>", {"time_col": name}
+        return frame, "<DataFrame>", {}
+    if type(data).__module__.split(".")[0] == "polars":
+        return data.to_pandas(), "<polars DataFrame>", {}
+    if isinstance(data, np.ndarray):
+        return _from_arrays(data, columns)
+    if isinstance(data, (list, tuple)) and data and all(
+            isinstance(a, np.ndarray) or isinstance(a, list) for a in data):
+        return _from_arrays(list(data), columns)
+    raise InputError(
+        f"cannot read data of type {type(data).__name__}. Pass a CSV or Parquet path, a "
+        "pandas/polars DataFrame, a numpy array or a list of 2-D arrays."
+    )
+
+
+def _from_arrays(data: np.ndarray | list[Any],
+                 columns: Sequence[str] | None) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    if isinstance(data, np.ndarray) and data.ndim == 3:
+        arrays = list(data)
+        what = "<numpy array>"
+    elif isinstance(data, np.ndarray) and data.ndim in (1, 2):
+        arrays = [data.reshape(len(data), -1)]
+        what = "<numpy array>"
+    elif isinstance(data, np.ndarray):
+        raise InputError(
+            f"a numpy array must have 2 dimensions (time, features) or 3 (samples, "
+            f"timesteps, features); got shape {data.shape}. Reshape it."
+        )
+    else:
+        arrays = data
+        what = "<list of arrays>"
+    parts = []
+    n_feat: int | None = None
+    for i, a in enumerate(arrays):
+        try:
+            arr = np.asarray(a, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{what}, sequence {i}: values are not numbers ({exc}). "
+                             "Convert it to a float array.") from None
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise InputError(f"{what}, sequence {i} has shape {arr.shape}; each sequence "
+                             "must be 2-D (timesteps, features).")
+        if n_feat is None:
+            n_feat = arr.shape[1]
+        elif arr.shape[1] != n_feat:
+            raise InputError(f"{what}, sequence {i} has {arr.shape[1]} features but sequence 0 "
+                             f"has {n_feat}. Every sequence needs the same features.")
+        parts.append(arr)
+    if not parts or n_feat is None:
+        raise InputError(f"{what} is empty. Pass at least one sequence with one timestep.")
+    names = list(columns) if columns is not None else [f"x{j}" for j in range(n_feat)]
+    if len(names) != n_feat:
+        raise InputError(f"columns names {len(names)} features but the arrays have {n_feat}. "
+                         "Pass one name per feature.")
+    lengths = [len(p) for p in parts]
+    values = np.concatenate(parts) if parts else np.empty((0, n_feat))
+    frame = pd.DataFrame(values, columns=names)
+    frame.insert(0, "step", np.concatenate([np.arange(n) for n in lengths]).astype(np.float64))
+    if len(parts) > 1 or (isinstance(data, np.ndarray) and data.ndim == 3):
+        frame.insert(0, "sequence", np.repeat(np.arange(len(parts)), lengths))
+        return frame, what, {"time_col": "step", "series_col": "sequence"}
+    return frame, what, {"time_col": "step"}
+
+
+def _read_file(path: Path, markers: list[str], sep: str | None) -> pd.DataFrame:
+    if not path.exists():
+        hint = ""
+        if path.parent.is_dir():
+            near = did_you_mean(path.name, [p.name for p in path.parent.iterdir()])
+            hint = near
+        raise InputError(f"file '{path}' does not exist. Check the path.{hint}")
+    if path.is_dir():
+        raise InputError(f"'{path}' is a folder, not a data file. Pass a CSV or Parquet file.")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise InputError(f"file '{path}' cannot be read ({exc.strerror}). Check its "
+                         "permissions.") from None
+    if head == _PARQUET_MAGIC or path.suffix.lower() in (".parquet", ".pq"):
+        return _read_parquet(path)
+    return _read_csv(path, markers, sep)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise InputError(f"file '{path}' is not a readable Parquet file ({_short(exc)}). "
+                         "Re-export it, or save it as CSV.") from None
+    if frame.shape[1] == 0 or len(frame) == 0:
+        raise InputError(f"file '{path}' holds no data rows. Pass a file with a header and at "
+                         "least one row.")
+    return frame
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _sample_text(path: Path) -> str:
+    """First 64 KiB of the file as text; InputError if it is binary."""
+    try:
+        opener = gzip.open if _is_gzip(path) else open
+        with opener(path, "rb") as fh:  # type: ignore[operator]
+            raw = fh.read(1 << 16)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"file '{path}' cannot be read as text ({_short(exc)}). "
+                         "Pass a CSV or Parquet file.") from None
+    if b"\x00" in raw:
+        raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV (optionally "
+                         ".gz) or a Parquet file.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 4:  # a multi-byte character cut at the sample's end
+            text = raw[:exc.start].decode("utf-8")
+        else:
+            try:
+                text = raw.decode("latin-1")
+            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
+                raise InputError(f"file '{path}' is not text.") from None
+            if sum(ch < 32 and ch not in (9, 10, 13) for ch in raw) > len(raw) // 100:
+                raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV "
+                                 "(optionally .gz) or a Parquet file.")
+    return text
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _sniff_sep(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in ",;\t|"}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _read_csv(path: Path, markers: list[str], sep: str | None) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text = _sample_text(path)
+    if not text.strip():
+        raise InputError(f"file '{path}' is empty. Pass a CSV with a header row and data rows.")
+    delimiter = sep or _sniff_sep(text)
+    null_values = DEFAULT_NA_VALUES + [m for m in markers if m not in DEFAULT_NA_VALUES]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(null_values=null_values,
+                                                 strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid as exc:
+        msg = str(exc)
+        m = re.search(r"Expected (\d+) columns, got (\d+)", msg)
+        row = re.search(r"[Rr]ow #?(\d+)", msg)
+        if m:
+            where = f", line {row.group(1)}" if row else ""
+            raise InputError(
+                f"file '{path}'{where}: expected {m.group(1)} columns, got {m.group(2)} "
+                f"(delimiter {delimiter!r}). Fix the line, or pass the right delimiter."
+            ) from None
+        if "Empty CSV file" in msg or "no columns" in msg.lower():
+            raise InputError(f"file '{path}' is empty. Pass a CSV with a header row and "
+                             "data rows.") from None
+        raise InputError(f"file '{path}' is not a readable CSV ({_short(exc)}). Check the "
+                         "delimiter and quoting.") from None
+    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        raise InputError(f"file '{path}' cannot be read as CSV ({_short(exc)}).") from None
+    frame = table.to_pandas()
+    if len(frame) == 0:
+        raise InputError(f"file '{path}' has a header but no data rows. Pass a file with at "
+                         "least one row of data.")
+    blank = [c for c in frame.columns if str(c).strip() == ""]
+    if blank and len(blank) == frame.shape[1]:
+        raise InputError(f"file '{path}' has no column names in its first line. Add a "
+                         "header row.")
+    return frame
+
+
+# -------------------------------------------------------------------- building
+def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
+           series_col: list[str] | None, features: list[str] | None,
+           categorical: list[str], target: str | None, markers: list[str],
+           freq: str | float | None, duplicates: str, long_format: bool | None) -> Table:
+    report = IngestReport(n_input_rows=len(frame))
+    where = f"file '{source}'" if not source.startswith("<") else source
+    if frame.shape[1] == 0 or len(frame) == 0:
+        raise InputError(f"{where} holds no data rows. Pass data with at least one row.")
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    frame = frame.reset_index(drop=True)
+    names = list(frame.columns)
+    dup_names = sorted({c for c in names if names.count(c) > 1})
+    if dup_names:
+        raise InputError(f"{where}: column name {dup_names[0]!r} appears more than once. "
+                         "Rename the columns so each name is unique.")
+
+    if long_format is None:
+        long_format = _looks_long(frame, time_col, series_col)
+    if long_format:
+        frame, time_col, series_col = _pivot_long(frame, where, time_col, series_col, markers,
+                                                  report)
+
+    # ---- resolve the schema
+    if time_col is None:
+        time_col = _default_time(frame)
+    for group, option in ((time_col, "--time-col"), (series_col, "--series-col")):
+        for c in group or []:
+            _need_column(frame, c, where, option)
+    if target is not None:
+        _need_column(frame, target, where, "--target")
+    for c in categorical:
+        _need_column(frame, c, where, "--categorical")
+    key_cols = set(time_col or []) | set(series_col or [])
+    if features is not None:
+        for c in features:
+            _need_column(frame, c, where, "--features")
+        keep = [c for c in frame.columns
+                if c in features or c == target or c in categorical or c in key_cols]
+        frame = frame[keep]
+    if target is not None and target in key_cols:
+        raise InputError(f"{where}: the target {target!r} is also the time or series column. "
+                         "Pass another --target.")
+
+    # ---- time
+    row_numbers = np.arange(1, len(frame) + 1)
+    time_name, tvals, is_dt = _time_column(frame, time_col, where, report)
+    # ---- series
+    series_name: str | None = None
+    if series_col:
+        series_name = "+".join(series_col) if len(series_col) > 1 else series_col[0]
+        empty = frame[series_col].isna().any(axis=1).to_numpy()
+        if empty.any():
+            i = int(np.flatnonzero(empty)[0])
+            raise InputError(f"{where}, row {row_numbers[i]}: the series column "
+                             f"{series_name!r} is empty. Fill it, or drop the row.")
+        if len(series_col) == 1:
+            series = frame[series_col[0]].to_numpy()  # natural order for numbers
+        else:
+            svals = frame[series_col[0]].astype("string")
+            for c in series_col[1:]:
+                svals = svals + "/" + frame[c].astype("string")
+            series = svals.to_numpy(dtype=object)
+    else:
+        series = None
+
+    # ---- values: numeric / categorical, with the extra markers
+    value_cols = [c for c in frame.columns if c not in key_cols]
+    if not value_cols:
+        raise InputError(f"{where} has no value columns besides time and series. Add the "
+                         "columns to model.")
+    numeric: dict[str, np.ndarray] = {}
+    cats: dict[str, pd.Series] = {}
+    for c in value_cols:
+        col = frame[c]
+        if c in categorical:
+            cats[c] = _as_category(col, markers, report)
+            continue
+        arr = _as_numeric(col, c, where, markers, report, row_numbers,
+                          required=(c == target or (features is not None and c in features)))
+        if arr is None:
+            if c == target:
+                raise InputError(f"{where}, column {c!r}: the target is text, not numbers. "
+                                 "Pick a numeric --target.")
+            cats[c] = _as_category(col, markers, report)
+        else:
+            numeric[c] = arr
+    if target is not None and np.isnan(numeric[target]).all():
+        raise InputError(f"{where}, column {target!r}: the target is missing in every row. "
+                         "Pick another --target, or fix the data.")
+
+    return _regularise(source, where, time_name, tvals, is_dt, series_name, series, numeric,
+                       cats, value_cols, freq, duplicates, report, row_numbers, target)
+
+
+def _need_column(frame: pd.DataFrame, col: str, where: str, option: str) -> None:
+    if col not in frame.columns:
+        cols = [str(c) for c in frame.columns]
+        raise InputError(
+            f"{where} has no column {col!r} (given by {option}).{did_you_mean(col, cols)} "
+            f"Columns are: {format_list(cols, 12)}."
+        )
+
+
+def _looks_long(frame: pd.DataFrame, time_col: list[str] | None,
+                series_col: list[str] | None) -> bool:
+    lower = {str(c).lower() for c in frame.columns}
+    return (frame.shape[1] in (3, 4) and bool(lower & {"variable", "parameter"})
+            and "value" in lower)
+
+
+def _pivot_long(frame: pd.DataFrame, where: str, time_col: list[str] | None,
+                series_col: list[str] | None, markers: list[str],
+                report: IngestReport) -> tuple[pd.DataFrame, list[str] | None, list[str] | None]:
+    lower = {str(c).lower(): c for c in frame.columns}
+    var = lower.get("variable", lower.get("parameter"))
+    val = lower.get("value")
+    if var is None or val is None:
+        raise InputError(f"{where}: long format needs a 'variable' (or 'parameter') and a "
+                         "'value' column. Rename them, or pass wide data.")
+    if time_col is None:
+        time_col = _default_time(frame)
+    if time_col is None:
+        others = [c for c in frame.columns if c not in (var, val)]
+        time_col = others[:1] or None
+    if time_col is None:
+        raise InputError(f"{where}: long format needs a time column. Pass --time-col.")
+    keys = list(series_col or []) + list(time_col)
+    extra = [c for c in frame.columns if c not in keys and c not in (var, val)]
+    if extra and series_col is None:
+        series_col = extra[:1]
+        keys = series_col + list(time_col)
+    values = _as_numeric(frame[val], str(val), where, markers, report,
+                         np.arange(1, len(frame) + 1), required=True)
+    work = frame[keys + [var]].copy()
+    work["__value__"] = values
+    work[var] = work[var].astype("string")
+    n_before = len(work)
+    wide = work.pivot_table(index=keys, columns=var, values="__value__", aggfunc="mean",
+                            dropna=False, sort=False)
+    groups = work.groupby(keys + [var], sort=False, dropna=False).size()
+    report.aggregated_rows += int((groups - 1).clip(lower=0).sum())
+    wide.columns = [str(c) for c in wide.columns]
+    wide = wide.reset_index()
+    report.n_input_rows = n_before
+    return wide, list(time_col), series_col
+
+
+def _default_time(frame: pd.DataFrame) -> list[str] | None:
+    lower = {str(c).lower(): str(c) for c in frame.columns}
+    for name in _TIME_NAMES:
+        if name in lower:
+            return [lower[name]]
+    if all(p in lower for p in ("year", "month", "day")):
+        return [lower[p] for p in _TIME_PARTS if p in lower]
+    return None
+
+
+_CLOCK = re.compile(r"^\s*(\d+):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def _time_column(frame: pd.DataFrame, time_col: list[str] | None, where: str,
+                 report: IngestReport) -> tuple[str, np.ndarray, bool]:
+    """Return (name, values, is_datetime): int64 ns (UTC-aware kept in name) or float64."""
+    n = len(frame)
+    if not time_col:
+        return "step", np.arange(n, dtype=np.float64), False
+    if len(time_col) > 1:
+        lower = {c.lower(): c for c in time_col}
+        unknown = [c for c in time_col if c.lower() not in _TIME_PARTS]
+        if unknown:
+            raise InputError(
+                f"--time-col parts must be among {', '.join(_TIME_PARTS)}; got {unknown[0]!r}."
+                f"{did_you_mean(unknown[0], _TIME_PARTS)} Pass one datetime column, or the "
+                "parts year,month,day[,hour,...]."
+            )
+        parts = pd.DataFrame({p: pd.to_numeric(frame[lower[p]], errors="coerce")
+                              for p in _TIME_PARTS if p in lower})
+        bad = parts.isna().any(axis=1).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            col = next(c for c in parts.columns if pd.isna(parts[c].iloc[i]))
+            raise InputError(f"{where}, row {i + 1}, column {lower[col]!r}: "
+                             f"{frame[lower[col]].iloc[i]!r} is not a valid date part. Fix "
+                             "the cell, or drop the row.")
+        try:
+            stamps = pd.to_datetime(parts, errors="raise")
+        except (ValueError, OverflowError) as exc:
+            raise InputError(f"{where}: the columns {', '.join(time_col)} do not form valid "
+                             f"dates ({_short(exc)}). Fix the cells.") from None
+        report.time_parts = list(time_col)
+        return "time", stamps.to_numpy("datetime64[ns]").astype(np.int64), True
+
+    name = time_col[0]
+    col = frame[name]
+    missing = col.isna().to_numpy()
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise InputError(f"{where}, row {i + 1}: the time column {name!r} is empty. Fill it, "
+                         "or drop the row.")
+    if pd.api.types.is_datetime64_any_dtype(col):
+        stamps = col
+    elif pd.api.types.is_bool_dtype(col):
+        raise InputError(f"{where}, column {name!r}: true/false values are not times. "
+                         "Pass another --time-col.")
+    elif pd.api.types.is_numeric_dtype(col):
+        vals = col.to_numpy(np.float64)
+        if not np.isfinite(vals).all():
+            i = int(np.flatnonzero(~np.isfinite(vals))[0])
+            raise InputError(f"{where}, row {i + 1}, time column {name!r}: {vals[i]} is not a "
+                             "finite time. Fix the cell.")
+        return name, vals, False
+    else:
+        text = col.astype("string")
+        clock = text.str.match(_CLOCK.pattern)
+        if bool(clock.all()):
+            hm = text.str.extract(_CLOCK.pattern).astype("float64").fillna(0.0)
+            minutes = hm[0] * 60 + hm[1] + hm[2] / 60
+            return name, minutes.to_numpy(np.float64), False
+        numbers = pd.to_numeric(text, errors="coerce")
+        if bool(numbers.notna().all()):
+            return name, numbers.to_numpy(np.float64), False
+        try:
+            stamps = pd.to_datetime(text, errors="coerce", format="mixed")
+        except (ValueError, TypeError):
+            stamps = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+        if stamps.isna().any():
+            i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+            raise InputError(f"{where}, row {i + 1}, time column {name!r}: {text.iloc[i]!r} is "
+                             "not a date or time. Fix the cell, or pass the right --time-col.")
+    if getattr(stamps.dt, "tz", None) is not None:
+        tz = str(stamps.dt.tz)
+        report.time_parts = [f"tz={tz}"]
+        values = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        return name, values.to_numpy("datetime64[ns]").astype(np.int64), True
+    return name, stamps.to_numpy("datetime64[ns]").astype(np.int64), True
+
+
+def _as_category(col: pd.Series, markers: list[str], report: IngestReport) -> pd.Series:
+    s = col.astype("string").str.strip()
+    hits = s.isin(markers)
+    if bool(hits.any()):
+        report.na_markers[str(col.name)] = report.na_markers.get(str(col.name), 0) + int(hits.sum())
+        s = s.mask(hits)
+    return s.reset_index(drop=True)
+
+
+def _as_numeric(col: pd.Series, name: str, where: str, markers: list[str],
+                report: IngestReport, row_numbers: np.ndarray,
+                required: bool) -> np.ndarray | None:
+    """Float64 values of a column, or None if it is text (categorical)."""
+    if pd.api.types.is_bool_dtype(col):
+        return col.astype("float64").to_numpy(np.float64)
+    if pd.api.types.is_numeric_dtype(col):
+        arr = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif pd.api.types.is_datetime64_any_dtype(col):
+        return None
+    else:
+        text = col.astype("string").str.strip()
+        nums = pd.to_numeric(text, errors="coerce")
+        bad = (nums.isna() & text.notna() & ~text.isin(markers)).to_numpy()
+        n_obs = int(text.notna().sum())
+        if bad.any():
+            share_bad = bad.sum() / max(n_obs, 1)
+            distinct_bad = text[bad].nunique()
+            if not required and (share_bad > 0.05 or distinct_bad > 3):
+                return None  # a text column: categorical
+            i = int(np.flatnonzero(bad)[0])
+            value = text.iloc[i]
+            raise InputError(
+                f"{where}, column {name!r}, row {row_numbers[i]}: {value!r} is not a number. "
+                f"Fix the cell, or pass --na-values {value} to treat it as missing."
+            )
+        arr = nums.to_numpy(dtype=np.float64, na_value=np.nan)
+    if markers:
+        numbers = [float(m) for m in markers if _is_float(m)]
+        if numbers:
+            hits = np.isin(arr, numbers)
+            if hits.any():
+                report.na_markers[name] = report.na_markers.get(name, 0) + int(hits.sum())
+                arr = np.where(hits, np.nan, arr)
+    return arr
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_freq(freq: str | float | None, is_dt: bool) -> tuple[float, str] | None:
+    """Grid step in time units (ns for datetimes) and its display form."""
+    if freq is None:
+        return None
+    if isinstance(freq, (int, float)) or _is_float(str(freq)):
+        step = float(freq)
+        if is_dt:
+            raise InputError(f"--freq {freq} is a bare number but the time column holds dates. "
+                             f"Pass a duration such as '1h', '15min' or 'D'.")
+        if not step > 0:
+            raise InputError(f"--freq must be positive; got {freq}.")
+        return step, f"{step:g}"
+    if not is_dt:
+        raise InputError(f"--freq {freq!r} is a duration but the time column holds numbers. "
+                         "Pass a number of time units, such as --freq 60.")
+    text = str(freq).strip()
+    try:
+        td = pd.Timedelta(pd.tseries.frequencies.to_offset(text))
+    except (ValueError, TypeError):
+        try:
+            td = pd.Timedelta(text)
+        except (ValueError, TypeError):
+            raise InputError(f"--freq {freq!r} is not a fixed duration. Pass one such as '1h', "
+                             "'15min', '30s' or 'D'.") from None
+    if td <= pd.Timedelta(0):
+        raise InputError(f"--freq must be positive; got {freq!r}.")
+    return float(td.value), text
+
+
+def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_dt: bool,
+                series_name: str | None, series: np.ndarray | None,
+                numeric: dict[str, np.ndarray], cats: dict[str, pd.Series],
+                value_cols: list[str], freq: str | float | None, duplicates: str,
+                report: IngestReport, row_numbers: np.ndarray, target: str | None) -> Table:
+    n = len(tvals)
+    if series is not None:
+        codes, uniques = pd.factorize(series, sort=True)
+        codes = codes.astype(np.int64)
+    else:
+        codes = np.zeros(n, dtype=np.int64)
+        uniques = np.array(["all"], dtype=object)
+    t = tvals.astype(np.float64) if not is_dt else tvals.astype(np.int64)
+
+    # ---- sort by (series, time), stable
+    out_of_order = (codes[1:] < codes[:-1]) | ((codes[1:] == codes[:-1]) & (t[1:] < t[:-1]))
+    report.unsorted_rows = int(out_of_order.sum())
+    if report.unsorted_rows:
+        order = np.lexsort((t, codes))
+        codes, t, row_numbers = codes[order], t[order], row_numbers[order]
+        numeric = {k: v[order] for k, v in numeric.items()}
+        cats = {k: v.iloc[order].reset_index(drop=True) for k, v in cats.items()}
+
+    # ---- exact duplicates of (series, time)
+    same = np.r_[False, (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])]
+    if same.any():
+        report.duplicate_rows = int(same.sum())
+        first = np.flatnonzero(same)[:5]
+        report.duplicate_examples = [
+            (str(uniques[codes[i]]), _fmt_time(t[i], is_dt)) for i in first
+        ]
+        if duplicates == "error":
+            i = int(first[0])
+            place = (f"series {uniques[codes[i]]!r}, " if series is not None else "")
+            raise InputError(
+                f"{where}: {report.duplicate_rows} rows repeat a ({'series, ' if series is not None else ''}"
+                f"time) pair; the first is {place}time {_fmt_time(t[i], is_dt)} (rows "
+                f"{row_numbers[i - 1]} and {row_numbers[i]}). Pass --duplicates "
+                "mean|first|last to combine them, or remove the duplicates."
+            )
+        report.duplicates_policy = duplicates
+        keep_rows = ~same
+        grp = np.cumsum(keep_rows) - 1
+        numeric = {k: _combine(v, grp, duplicates) for k, v in numeric.items()}
+        cats = {k: _combine_cat(v, grp, duplicates) for k, v in cats.items()}
+        codes, t, row_numbers = codes[keep_rows], t[keep_rows], row_numbers[keep_rows]
+
+    # ---- the grid step
+    parsed = _parse_freq(freq, is_dt)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    bounds = np.r_[starts, len(codes)]
+    within = np.r_[False, codes[1:] == codes[:-1]]
+    diffs = np.diff(t)[within[1:]] if len(t) > 1 else np.empty(0)
+    if parsed is None:
+        report.freq_inferred = True
+        step = _infer_step(diffs, is_dt)
+    else:
+        report.freq_inferred = False
+        step = parsed[0]
+    report.irregular_steps = int((diffs != step).sum()) if len(diffs) else 0
+
+    # ---- snap onto the grid; average several readings inside one step
+    origin = float(np.min(t)) % step if len(t) else 0.0
+    bins = np.floor((t - origin) / step + 1e-9).astype(np.int64)
+    same_bin = np.r_[False, (codes[1:] == codes[:-1]) & (bins[1:] == bins[:-1])]
+    if same_bin.any():
+        report.aggregated_rows += int(same_bin.sum())
+        grp = np.cumsum(~same_bin) - 1
+        numeric = {k: _combine(v, grp, "mean") for k, v in numeric.items()}
+        cats = {k: _combine_cat(v, grp, "first") for k, v in cats.items()}
+        keep = ~same_bin
+        codes, bins, row_numbers = codes[keep], bins[keep], row_numbers[keep]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        bounds = np.r_[starts, len(codes)]
+
+    # ---- explicit grid: insert the missing steps
+    first_bin = bins[bounds[:-1]]
+    last_bin = bins[bounds[1:] - 1]
+    lengths = last_bin - first_bin + 1
+    total = int(lengths.sum())
+    if total > _MAX_GRID_GROWTH * max(len(bins), 1) + 1000:
+        shown = _fmt_step(step, is_dt)
+        raise InputError(
+            f"{where}: a regular grid with step {shown} would need {total:,} rows for "
+            f"{len(bins):,} readings; the timestamps are too irregular for that step. Pass a "
+            "coarser --freq."
+        )
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]]
+    seg = np.repeat(np.arange(len(lengths)), np.diff(bounds))
+    pos = offsets[seg] + (bins - first_bin[seg])
+    inserted = np.ones(total, dtype=bool)
+    inserted[pos] = False
+    report.inserted_rows = int(inserted.sum())
+    report.largest_inserted_run = _longest_run(inserted)
+
+    grid_codes = np.repeat(np.arange(len(lengths)), lengths)
+    grid_bins = (np.arange(total) - offsets[grid_codes]) + first_bin[grid_codes]
+    grid_t = grid_bins * step + origin
+    out: dict[str, Any] = {}
+    if series is not None:
+        present = np.unique(codes)
+        labels = np.asarray([str(u) for u in uniques], dtype=object)
+        names = pd.array(labels[present][grid_codes], dtype="string")
+        out[series_name] = names  # type: ignore[index]
+    if is_dt:
+        out[time_name] = pd.to_datetime(np.round(grid_t).astype(np.int64), unit="ns")
+    else:
+        out[time_name] = grid_t.astype(np.float64)
+    for c in value_cols:
+        if c in numeric:
+            col = np.full(total, np.nan)
+            col[pos] = numeric[c]
+            out[c] = col
+        else:
+            full = pd.array([pd.NA] * total, dtype="string")
+            full[pos] = cats[c].to_numpy(dtype=object)
+            out[c] = full
+    frame = pd.DataFrame(out)
+    tz = next((p[3:] for p in report.time_parts if p.startswith("tz=")), None)
+    if is_dt and tz:
+        frame[time_name] = frame[time_name].dt.tz_localize("UTC").dt.tz_convert(tz)
+    freq_value: pd.Timedelta | float = pd.Timedelta(int(round(step)), unit="ns") if is_dt \
+        else float(step)
+    return Table(frame=frame, time_col=time_name, series_col=series_name,
+                 numeric=[c for c in value_cols if c in numeric],
+                 categorical=[c for c in value_cols if c in cats], freq=freq_value,
+                 inserted=inserted, source=source, report=report, target=target)
+
+
+def _infer_step(diffs: np.ndarray, is_dt: bool) -> float:
+    pos = diffs[diffs > 0]
+    if not len(pos):
+        return float(pd.Timedelta("1h").value) if is_dt else 1.0
+    values, counts = np.unique(pos, return_counts=True)
+    return float(values[np.argmax(counts)])
+
+
+def _combine(values: np.ndarray, grp: np.ndarray, how: str) -> np.ndarray:
+    """Reduce consecutive rows with the same group id (NaN-aware)."""
+    s = pd.Series(values).groupby(grp, sort=False)
+    if how == "mean":
+        return s.mean().to_numpy(np.float64)
+    if how == "first":
+        return s.first().to_numpy(np.float64)
+    return s.last().to_numpy(np.float64)
+
+
+def _combine_cat(values: pd.Series, grp: np.ndarray, how: str) -> pd.Series:
+    s = values.reset_index(drop=True).groupby(grp, sort=False)
+    res = s.last() if how == "last" else s.first()
+    return res.reset_index(drop=True).astype("string")
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    if not mask.any():
+        return 0
+    padded = np.r_[False, mask, False].astype(np.int8)
+    d = np.diff(padded)
+    return int((np.flatnonzero(d == -1) - np.flatnonzero(d == 1)).max())
+
+
+def _fmt_time(value: float, is_dt: bool) -> str:
+    if is_dt:
+        return str(pd.Timestamp(int(value), unit="ns"))
+    return f"{value:g}"
+
+
+def _fmt_step(step: float, is_dt: bool) -> str:
+    return str(pd.Timedelta(int(step), unit="ns")) if is_dt else f"{step:g}"
