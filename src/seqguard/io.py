@@ -27,7 +27,7 @@ import pandas as pd
 from .errors import InputError, did_you_mean, format_list
 from .table import IngestReport, Table
 
-__all__ = ["read", "DEFAULT_NA_VALUES", "DUPLICATE_POLICIES"]
+__all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "read"]
 
 DEFAULT_NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None",
                      "?", "#N/A"]
@@ -165,7 +165,7 @@ def _load(data: Any, markers: list[str], *, columns: Sequence[str] | None,
     if isinstance(data, np.ndarray):
         return _from_arrays(data, columns)
     if isinstance(data, (list, tuple)) and data and all(
-            isinstance(a, np.ndarray) or isinstance(a, list) for a in data):
+            isinstance(a, (np.ndarray, list)) for a in data):
         return _from_arrays(list(data), columns)
     raise InputError(
         f"cannot read data of type {type(data).__name__}. Pass a CSV or Parquet path, a "
@@ -249,7 +249,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
     try:
         frame = pq.read_table(path).to_pandas()
-    except Exception as exc:  # pyarrow raises several types for a corrupt file
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a corrupt file
         raise InputError(f"file '{path}' is not a readable Parquet file ({_short(exc)}). "
                          "Re-export it, or save it as CSV.") from None
     if frame.shape[1] == 0 or len(frame) == 0:
@@ -316,7 +316,8 @@ def _read_csv(path: Path, markers: list[str], sep: str | None) -> pd.DataFrame:
     if not text.strip():
         raise InputError(f"file '{path}' is empty. Pass a CSV with a header row and data rows.")
     delimiter = sep or _sniff_sep(text)
-    null_values = DEFAULT_NA_VALUES + [m for m in markers if m not in DEFAULT_NA_VALUES]
+    # the user's markers are replaced after reading, so that they can be counted
+    null_values = DEFAULT_NA_VALUES
     try:
         table = pacsv.read_csv(
             path,
@@ -431,8 +432,7 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
         if c in categorical:
             cats[c] = _as_category(col, markers, report)
             continue
-        arr = _as_numeric(col, c, where, markers, report, row_numbers,
-                          required=(c == target or (features is not None and c in features)))
+        arr = _as_numeric(col, c, where, markers, report, row_numbers)
         if arr is None:
             if c == target:
                 raise InputError(f"{where}, column {c!r}: the target is text, not numbers. "
@@ -486,7 +486,7 @@ def _pivot_long(frame: pd.DataFrame, where: str, time_col: list[str] | None,
         series_col = extra[:1]
         keys = series_col + list(time_col)
     values = _as_numeric(frame[val], str(val), where, markers, report,
-                         np.arange(1, len(frame) + 1), required=True)
+                         np.arange(1, len(frame) + 1))
     work = frame[keys + [var]].copy()
     work["__value__"] = values
     work[var] = work[var].astype("string")
@@ -601,8 +601,7 @@ def _as_category(col: pd.Series, markers: list[str], report: IngestReport) -> pd
 
 
 def _as_numeric(col: pd.Series, name: str, where: str, markers: list[str],
-                report: IngestReport, row_numbers: np.ndarray,
-                required: bool) -> np.ndarray | None:
+                report: IngestReport, row_numbers: np.ndarray) -> np.ndarray | None:
     """Float64 values of a column, or None if it is text (categorical)."""
     if pd.api.types.is_bool_dtype(col):
         return col.astype("float64").to_numpy(np.float64)
@@ -618,7 +617,7 @@ def _as_numeric(col: pd.Series, name: str, where: str, markers: list[str],
         if bad.any():
             share_bad = bad.sum() / max(n_obs, 1)
             distinct_bad = text[bad].nunique()
-            if not required and (share_bad > 0.05 or distinct_bad > 3):
+            if share_bad > 0.05 or distinct_bad > 3:
                 return None  # a text column: categorical
             i = int(np.flatnonzero(bad)[0])
             value = text.iloc[i]
@@ -627,6 +626,10 @@ def _as_numeric(col: pd.Series, name: str, where: str, markers: list[str],
                 f"Fix the cell, or pass --na-values {value} to treat it as missing."
             )
         arr = nums.to_numpy(dtype=np.float64, na_value=np.nan)
+        text_hits = int(text.isin(markers).sum()) if markers else 0
+        if text_hits:
+            report.na_markers[name] = report.na_markers.get(name, 0) + text_hits
+            markers = [m for m in markers if not _is_float(m)]
     if markers:
         numbers = [float(m) for m in markers if _is_float(m)]
         if numbers:
@@ -795,7 +798,7 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
     tz = next((p[3:] for p in report.time_parts if p.startswith("tz=")), None)
     if is_dt and tz:
         frame[time_name] = frame[time_name].dt.tz_localize("UTC").dt.tz_convert(tz)
-    freq_value: pd.Timedelta | float = pd.Timedelta(int(round(step)), unit="ns") if is_dt \
+    freq_value: pd.Timedelta | float = pd.Timedelta(round(step), unit="ns") if is_dt \
         else float(step)
     return Table(frame=frame, time_col=time_name, series_col=series_name,
                  numeric=[c for c in value_cols if c in numeric],
