@@ -333,8 +333,27 @@ def test_unsupported_type():
 
 
 # ------------------------------------------------------- property: never crash
-_SETTINGS = settings(max_examples=60, deadline=None,
+_SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def test_latin1_csv_is_read(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_bytes("t,city,y\n0,Zürich,1\n1,Genève,2\n".encode("latin-1"))
+    table = read(p, time_col="t")
+    assert table.frame["city"].tolist() == ["Zürich", "Genève"]
+
+
+@pytest.mark.parametrize("blob", [b"\x01\n\x80", b"a\n\xff\xfe", b"\x1f\x8b\x08garbage"],
+                         ids=["control-and-high-byte", "bad-utf8", "broken-gzip"])
+def test_known_bad_bytes(tmp_path, blob):
+    p = tmp_path / "bad.csv"
+    p.write_bytes(blob)
+    try:
+        table = read(p)
+    except InputError:
+        return
+    check_guarantees(table)
 
 
 @_SETTINGS

@@ -263,8 +263,8 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-def _sample_text(path: Path) -> str:
-    """First 64 KiB of the file as text; InputError if it is binary."""
+def _sample_text(path: Path) -> tuple[str, str]:
+    """First 64 KiB of the file as text, and its encoding; InputError if it is binary."""
     try:
         opener = gzip.open if _is_gzip(path) else open
         with opener(path, "rb") as fh:  # type: ignore[operator]
@@ -276,19 +276,14 @@ def _sample_text(path: Path) -> str:
         raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV (optionally "
                          ".gz) or a Parquet file.")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8"), "utf8"
     except UnicodeDecodeError as exc:
-        if exc.start >= len(raw) - 4:  # a multi-byte character cut at the sample's end
-            text = raw[:exc.start].decode("utf-8")
-        else:
-            try:
-                text = raw.decode("latin-1")
-            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
-                raise InputError(f"file '{path}' is not text.") from None
-            if sum(ch < 32 and ch not in (9, 10, 13) for ch in raw) > len(raw) // 100:
-                raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV "
-                                 "(optionally .gz) or a Parquet file.")
-    return text
+        if exc.start >= len(raw) - 4 and len(raw) == 1 << 16:  # a character cut at the end
+            return raw[:exc.start].decode("utf-8"), "utf8"
+    if sum(ch < 32 and ch not in (9, 10, 13) for ch in raw) > len(raw) // 100:
+        raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV "
+                         "(optionally .gz) or a Parquet file.")
+    return raw.decode("latin-1"), "latin-1"  # not UTF-8: read it as Latin-1 text
 
 
 def _is_gzip(path: Path) -> bool:
@@ -312,7 +307,7 @@ def _read_csv(path: Path, markers: list[str], sep: str | None) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    text = _sample_text(path)
+    text, encoding = _sample_text(path)
     if not text.strip():
         raise InputError(f"file '{path}' is empty. Pass a CSV with a header row and data rows.")
     delimiter = sep or _sniff_sep(text)
@@ -321,7 +316,7 @@ def _read_csv(path: Path, markers: list[str], sep: str | None) -> pd.DataFrame:
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            read_options=pacsv.ReadOptions(block_size=1 << 22, encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(null_values=null_values,
                                                  strings_can_be_null=True),
