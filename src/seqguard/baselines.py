@@ -1,0 +1,451 @@
+"""Reference forecasts every model is compared with: persistence, seasonal naive, mean.
+
+All baselines are computed on the same test windows as the model, in the target's
+original units, and scored over observed targets only (see :mod:`seqguard.metrics`).
+
+Guarantees:
+
+* **Past only.** A baseline for a window reads the target only at rows at or before
+  the window's last input row ``e`` (``e = target_rows[:, 0] - 1`` for forecast
+  windows), never a target row or anything later.
+* **One series at a time.** It never reads a row before the first row of the
+  window's own series (``series_start``), so it never crosses into another series.
+* **Always finite** where the inputs allow it: a seasonal value that is missing or
+  lies before the series start falls back to persistence.
+
+Layout as everywhere in seqguard: ``y`` is the flat target of the whole table (rows
+sorted by series and time, NaN where missing); windows are described by the
+absolute row of each target, shape ``(n_windows, horizon)``
+(:meth:`seqguard.windows.ForecastWindows.target_rows`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .metrics import classification_scores, regression_scores
+
+__all__ = [
+    "base_rate",
+    "baseline_scores",
+    "classification_baseline_scores",
+    "last_observed_before",
+    "majority_class",
+    "mean_baseline",
+    "persistence",
+    "season_from_freq",
+    "seasonal_naive",
+]
+
+
+# ----------------------------------------------------------------- forecasts
+def persistence(last: Any, horizon: int) -> np.ndarray:
+    """Repeat the last observed target value over the horizon.
+
+    Parameters
+    ----------
+    last : array-like of shape (n_windows,)
+        Last observed target at or before each window's last input step (original
+        units), e.g. the ``"last"`` of a forecast batch, inverse-scaled.
+    horizon : int
+
+    Returns
+    -------
+    ndarray of float64, shape (n_windows, horizon)
+
+    Examples
+    --------
+    >>> persistence([1.0, 5.0], 3).tolist()
+    [[1.0, 1.0, 1.0], [5.0, 5.0, 5.0]]
+    """
+    H = _positive_int("horizon", horizon)
+    lv = np.asarray(last, dtype=np.float64)
+    if lv.ndim != 1:
+        raise InputError(f"last has shape {lv.shape}; expected (n_windows,).")
+    return np.repeat(lv[:, None], H, axis=1)
+
+
+def mean_baseline(train_mean: Any, n_windows: int, horizon: int) -> np.ndarray:
+    """Predict the training mean of the target everywhere.
+
+    Parameters
+    ----------
+    train_mean : float, or array-like of shape (n_windows,)
+        Mean of the observed training target (one number, or one per window, e.g. the
+        training mean of each window's series).
+    n_windows, horizon : int
+
+    Returns
+    -------
+    ndarray of float64, shape (n_windows, horizon)
+
+    Examples
+    --------
+    >>> mean_baseline(2.5, 2, 2).tolist()
+    [[2.5, 2.5], [2.5, 2.5]]
+    """
+    H = _positive_int("horizon", horizon)
+    m = np.asarray(train_mean, dtype=np.float64)
+    if m.ndim == 0:
+        return np.full((int(n_windows), H), float(m))
+    if m.shape != (int(n_windows),):
+        raise InputError(f"train_mean has shape {m.shape}; expected a number or "
+                         f"({int(n_windows)},), one per window.")
+    return np.repeat(m[:, None], H, axis=1)
+
+
+def last_observed_before(y: Any, rows: Any, series_start: Any) -> np.ndarray:
+    """The last observed ``y`` at or before each row, within its series.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_rows,)
+        Flat target, NaN where missing.
+    rows : array-like of int, shape (n,)
+        Absolute rows (e.g. the last input row of each window).
+    series_start : int or array-like of int, shape (n,)
+        First row of each row's series: nothing before it is read.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        NaN where the series has no observed value in ``series_start .. row``.
+
+    Examples
+    --------
+    >>> last_observed_before([1.0, np.nan, 7.0, np.nan], [1, 3, 3], [0, 0, 3]).tolist()
+    [1.0, 7.0, nan]
+    """
+    yy = np.asarray(y, dtype=np.float64)
+    r = np.asarray(rows, dtype=np.int64)
+    s0 = np.broadcast_to(np.asarray(series_start, dtype=np.int64), r.shape)
+    if r.size and (r.min() < 0 or r.max() >= len(yy)):
+        raise InputError(f"rows hold {int(r.min())}..{int(r.max())}, outside y's "
+                         f"{len(yy)} rows.")
+    idx = np.arange(len(yy), dtype=np.int64)
+    idx[np.isnan(yy)] = -1
+    np.maximum.accumulate(idx, out=idx)
+    src = idx[r] if r.size else r
+    out = np.full(r.shape, np.nan)
+    ok = src >= s0
+    out[ok] = yy[src[ok]]
+    return out
+
+
+def seasonal_naive(y: Any, target_rows: Any, series_start: Any, season: int, *,
+                   last: Any = None) -> np.ndarray:
+    """Seasonal naive forecast: the value one season back, never from the future.
+
+    For a window whose last input row is ``e = target_rows[i, 0] - 1`` and a target
+    row ``r``, the forecast is ``y[r - k·season]`` with the smallest ``k >= 1`` such
+    that ``r - k·season <= e`` (``k = ceil((r - e) / season)``): the latest value at
+    the same phase of the season that the model could have seen. Where that row is
+    before ``series_start`` or its value is missing, the forecast falls back to
+    persistence (``last``). With ``season = 1`` this *is* persistence.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_rows,)
+        Flat target in original units, NaN where missing.
+    target_rows : array-like of int, shape (n_windows, horizon)
+        Absolute target rows of each window, consecutive (``target_rows[i, h] =
+        target_rows[i, 0] + h``), as :meth:`ForecastWindows.target_rows` gives.
+    series_start : int or array-like of int, shape (n_windows,)
+        First row of each window's series.
+    season : int
+        Season length in steps (see :func:`season_from_freq`).
+    last : array-like of shape (n_windows,), optional
+        Persistence value of each window (last observed target at or before ``e``);
+        computed from ``y`` with :func:`last_observed_before` when ``None``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_windows, horizon)
+        NaN only where persistence too is undefined (no observed target in the
+        series up to ``e``; forecast windows never include such a window).
+
+    Raises
+    ------
+    InputError
+        Bad shapes, rows outside ``y``, target rows not consecutive, or a window
+        whose last input row is before its series start.
+
+    Examples
+    --------
+    >>> y = np.array([10.0, 20.0, np.nan, 11.0, 21.0, 31.0, 12.0, 22.0, 32.0])
+    >>> seasonal_naive(y, [[4, 5, 6, 7]], 0, season=3).tolist()  # y[2] missing: last
+    [[20.0, 11.0, 11.0, 20.0]]
+    """
+    m = _positive_int("season", season)
+    yy = np.asarray(y, dtype=np.float64)
+    if yy.ndim != 1:
+        raise InputError(f"y has shape {yy.shape}; expected the flat target (n_rows,).")
+    tr = np.asarray(target_rows)
+    if tr.ndim != 2:
+        raise InputError(f"target_rows has shape {tr.shape}; expected (n_windows, "
+                         "horizon).")
+    if tr.size and tr.dtype.kind not in "iu":
+        raise InputError(f"target_rows has dtype {tr.dtype}; expected integer rows.")
+    tr = tr.astype(np.int64)
+    n, H = tr.shape
+    s0 = np.asarray(series_start, dtype=np.int64)
+    if s0.ndim == 0:
+        s0 = np.full(n, int(s0), dtype=np.int64)
+    if s0.shape != (n,):
+        raise InputError(f"series_start has shape {s0.shape}; expected a row number or "
+                         f"({n},), one per window.")
+    if n == 0:
+        return np.empty((0, H))
+    if tr.min() < 0 or tr.max() >= len(yy):
+        raise InputError(f"target_rows hold {int(tr.min())}..{int(tr.max())}, outside y's "
+                         f"{len(yy)} rows.")
+    if H > 1 and np.any(np.diff(tr, axis=1) != 1):
+        i = int(np.flatnonzero(np.any(np.diff(tr, axis=1) != 1, axis=1))[0])
+        raise InputError(f"target_rows of window {i} are not consecutive rows "
+                         f"({tr[i].tolist()}); pass ForecastWindows.target_rows().")
+    e = tr[:, 0] - 1
+    if np.any(e < s0):
+        i = int(np.flatnonzero(e < s0)[0])
+        raise InputError(f"window {i}: its last input row {int(e[i])} is before its series "
+                         f"start {int(s0[i])}; a window needs at least one input row in "
+                         "its own series.")
+    if last is None:
+        lv = last_observed_before(yy, e, s0)
+    else:
+        lv = np.asarray(last, dtype=np.float64)
+        if lv.shape != (n,):
+            raise InputError(f"last has shape {lv.shape}; expected ({n},).")
+    k = -((e[:, None] - tr) // m)  # ceil((r - e) / m) >= 1 because r > e
+    src = tr - k * m
+    fallback = np.repeat(lv[:, None], H, axis=1)
+    inside = src >= s0[:, None]
+    vals = np.where(inside, yy[np.maximum(src, 0)], np.nan)
+    return np.where(np.isnan(vals), fallback, vals)
+
+
+# ----------------------------------------------------------------- season
+_SEASON_BY_ALIAS = {
+    "W": 52, "M": 12, "MS": 12, "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24,
+    "SMS": 24, "SME": 24, "Q": 4, "QS": 4, "QE": 4, "BQ": 4, "BQS": 4, "BQE": 4,
+    "A": 1, "Y": 1, "AS": 1, "YS": 1, "YE": 1, "BA": 1, "BY": 1, "BYS": 1, "BYE": 1,
+}
+_LEGACY_TICKS = {"H": "h", "T": "min", "S": "s", "L": "ms", "U": "us", "N": "ns"}
+_DAY = pd.Timedelta(days=1)
+
+
+def season_from_freq(freq: Any, season: int | None = None) -> int:
+    """The default season length (in steps) for a grid step.
+
+    * a step that divides a day evenly, from 1 minute to 12 hours: steps per day
+      (1 minute: 1440, 15 minutes: 96, 30 minutes: 48, 1 hour: 24);
+    * 1 day: 7 (a week); 1 week: 52 (a year);
+    * a month (``"MS"``, ``"ME"``, or 28..31 days): 12; a quarter: 4;
+    * anything else, and numeric time: 1 (no season: seasonal naive = persistence).
+
+    Parameters
+    ----------
+    freq : pandas.Timedelta, datetime.timedelta, str (pandas alias, e.g. ``"h"``,
+        ``"15min"``, ``"D"``, ``"MS"``), pandas offset, or a number (numeric time)
+    season : int, optional
+        An explicit season (``--season``): returned as is when given (validated).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> season_from_freq("h"), season_from_freq("15min"), season_from_freq("D")
+    (24, 96, 7)
+    >>> season_from_freq(1.0), season_from_freq("h", season=168)
+    (1, 168)
+    """
+    if season is not None:
+        return _positive_int("season", season, flag="--season")
+    if freq is None or isinstance(freq, (bool, np.bool_)):
+        return 1
+    if isinstance(freq, (int, float, np.integer, np.floating)):
+        return 1
+    if isinstance(freq, str):
+        alias = re.sub(r"-.*$", "", freq.strip())  # 'W-SUN' -> 'W', 'QS-JAN' -> 'QS'
+        m = re.fullmatch(r"(\d*)\s*([A-Za-z]+)", alias)
+        if m and m.group(2).upper() in _SEASON_BY_ALIAS and m.group(1) in ("", "1"):
+            return _SEASON_BY_ALIAS[m.group(2).upper()]
+        if m and m.group(2) in _LEGACY_TICKS:  # 'H', '15T': aliases pandas 3 dropped
+            freq = (m.group(1) or "1") + _LEGACY_TICKS[m.group(2)]
+        try:
+            td = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+        except (ValueError, TypeError):
+            try:
+                td = pd.Timedelta(freq)
+            except (ValueError, TypeError):
+                raise InputError(f"freq {freq!r} is not a time step seqguard understands "
+                                 "(e.g. 'h', '15min', 'D', 'W', 'MS'). Pass --season "
+                                 "explicitly.") from None
+        return _season_from_timedelta(td)
+    if isinstance(freq, pd.offsets.BaseOffset) and not isinstance(freq, pd.offsets.Tick):
+        name = re.sub(r"-.*$", "", freq.rule_code)
+        if freq.n == 1 and name.upper() in _SEASON_BY_ALIAS:
+            return _SEASON_BY_ALIAS[name.upper()]
+        return 1
+    try:
+        td = pd.Timedelta(freq)
+    except (ValueError, TypeError):
+        raise InputError(f"freq {freq!r} is not a time step seqguard understands; pass "
+                         "--season explicitly.") from None
+    return _season_from_timedelta(td)
+
+
+def _season_from_timedelta(td: pd.Timedelta) -> int:
+    if td <= pd.Timedelta(0):
+        return 1
+    if td == _DAY:
+        return 7
+    if td == pd.Timedelta(weeks=1):
+        return 52
+    if pd.Timedelta(days=28) <= td <= pd.Timedelta(days=31):
+        return 12
+    if pd.Timedelta(minutes=1) <= td < _DAY and _DAY.value % td.value == 0:
+        return int(_DAY.value // td.value)
+    return 1
+
+
+# ----------------------------------------------------------------- classification
+def _train_labels(y_train: Any, n_classes: int | None = None) -> np.ndarray:
+    y = np.asarray(y_train, dtype=np.float64).ravel()
+    y = y[~np.isnan(y)]
+    if y.size == 0:
+        raise InputError("y_train has no observed label; the baselines need training "
+                         "labels.")
+    if np.any(y != np.round(y)) or y.min() < 0 or (n_classes is not None
+                                                   and y.max() >= n_classes):
+        raise InputError("y_train must hold class codes 0, 1, ... (NaN for missing).")
+    return y.astype(np.int64)
+
+
+def majority_class(y_train: Any) -> int:
+    """The most frequent training class (the smallest code on a tie).
+
+    Examples
+    --------
+    >>> majority_class([0, 2, 2, 1, np.nan, 1])
+    1
+    """
+    lab = _train_labels(y_train)
+    return int(np.argmax(np.bincount(lab)))
+
+
+def base_rate(y_train: Any, n_classes: int) -> np.ndarray:
+    """Training class frequencies, shape (n_classes,), summing to 1.
+
+    Examples
+    --------
+    >>> base_rate([0, 1, 1, 1], 2).tolist()
+    [0.25, 0.75]
+    """
+    K = _positive_int("n_classes", n_classes)
+    lab = _train_labels(y_train, K)
+    return np.bincount(lab, minlength=K) / lab.size
+
+
+def classification_baseline_scores(y_true: Any, y_train: Any, n_classes: int
+                                   ) -> dict[str, dict[str, Any]]:
+    """Majority-class accuracy and base-rate log loss on the test labels.
+
+    Returns
+    -------
+    dict
+        ``{"majority": {"class", "accuracy"}, "base_rate": {"proba", "log_loss"}}``
+        (the shape :func:`seqguard.metrics.build_metrics` expects).
+    """
+    K = _positive_int("n_classes", n_classes)
+    maj = majority_class(y_train)
+    rate = base_rate(y_train, K)
+    yt = np.asarray(y_true, dtype=np.float64)
+    onehot = np.zeros((len(yt), K))
+    onehot[:, maj] = 1.0
+    acc = classification_scores(yt, onehot, n_classes=K, kind="proba")["accuracy"]
+    ll = classification_scores(yt, np.tile(rate, (len(yt), 1)), n_classes=K,
+                               kind="proba")["log_loss"]
+    return {"majority": {"class": maj, "accuracy": acc},
+            "base_rate": {"proba": [float(p) for p in rate], "log_loss": ll}}
+
+
+# ----------------------------------------------------------------- scores
+def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
+                    season: int, train_mean: Any, last: Any = None
+                    ) -> dict[str, dict[str, float | None]]:
+    """Score persistence, seasonal naive and mean on the test windows.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_windows, horizon)
+        Test targets in original units, NaN where missing.
+    y : array-like of shape (n_rows,)
+        Flat target in original units, NaN where missing.
+    target_rows : array-like of int, shape (n_windows, horizon)
+        Absolute target rows of each test window.
+    series_start : int or array-like of int, shape (n_windows,)
+        First row of each window's series.
+    season : int
+        Season length in steps.
+    train_mean : float or array-like of shape (n_windows,)
+        Training mean of the target (see :func:`mean_baseline`).
+    last : array-like of shape (n_windows,), optional
+        Persistence value of each window; computed from ``y`` when ``None``.
+
+    Returns
+    -------
+    dict
+        ``{"persistence": {"mae", "rmse"}, "seasonal_naive": {...}, "mean": {...}}``,
+        exactly the ``baselines`` entry of metrics.json.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> s = baseline_scores([[4.0, 5.0]], y=y, target_rows=[[3, 4]], series_start=0,
+    ...                     season=1, train_mean=2.0)
+    >>> s["persistence"], s["mean"]["mae"]
+    ({'mae': 1.5, 'rmse': 1.5811388300841898}, 2.5)
+    """
+    yt = np.asarray(y_true, dtype=np.float64)
+    if yt.ndim == 1:
+        yt = yt[:, None]
+    tr = np.asarray(target_rows)
+    if tr.shape != yt.shape:
+        raise InputError(f"target_rows has shape {tr.shape} but y_true has shape "
+                         f"{yt.shape}; pass one row number per target.")
+    n, H = yt.shape
+    sn = seasonal_naive(y, tr, series_start, season, last=last)
+    if last is None:
+        s0 = np.broadcast_to(np.asarray(series_start, dtype=np.int64), (n,))
+        last = last_observed_before(y, tr[:, 0] - 1, s0)
+    preds = {
+        "persistence": persistence(last, H),
+        "seasonal_naive": sn,
+        "mean": mean_baseline(train_mean, n, H),
+    }
+    out: dict[str, dict[str, float | None]] = {}
+    for name, p in preds.items():
+        mask = ~np.isnan(yt)
+        if np.any(mask & ~np.isfinite(p)):
+            out[name] = {"mae": None, "rmse": None}
+            continue
+        s = regression_scores(yt, p)
+        out[name] = {"mae": s["mae"], "rmse": s["rmse"]}
+    return out
+
+
+def _positive_int(name: str, value: Any, flag: str | None = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        where = f" ({flag})" if flag else ""
+        raise InputError(f"The '{name}' parameter{where} must be an integer >= 1. Got "
+                         f"{value!r} instead.")
+    return int(value)
+
