@@ -71,6 +71,7 @@ _SERIES_BAD_MISSING = 0.5
 _SERIES_MISSING_MARGIN = 0.3
 _SHORT_SERIES = 0.1                # shorter than this share of the median length
 _SAMPLE = 50_000                   # sample size for modes and correlation prefilter
+_QUANTILE_SAMPLE = 100_000         # quantiles of larger columns come from a sample
 _LEAK_SAMPLE = 4_096
 
 
@@ -391,8 +392,7 @@ def _sample(x: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
     return x[idx]
 
 
-def _runs(missing: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-          codes: np.ndarray) -> dict[str, Any]:
+def _runs(missing: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> dict[str, Any]:
     """Run lengths of a missing mask, per series: leading, trailing, longest inner gap."""
     n = missing.size
     obs_idx = np.flatnonzero(~missing)
@@ -411,14 +411,14 @@ def _runs(missing: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     leading = first - starts
     trailing = ends - 1 - last
     gap, gap_start = 0, -1
-    if k > 1:
-        gaps = np.diff(obs_idx) - 1
-        same = codes[obs_idx[1:]] == codes[obs_idx[:-1]]
-        gaps = np.where(same, gaps, 0)
+    if k > 1 and k < n:
+        gaps = np.diff(obs_idx)
+        # a pair of observations that straddles a series start is not an inner gap
+        j = p[1:] - 1
+        gaps[j[(j >= 0) & (j < k - 1)]] = 1
         j = int(np.argmax(gaps))
-        if gaps[j] > 0:
-            gap, gap_start = int(gaps[j]), int(obs_idx[j] + 1)
-    del n
+        if gaps[j] > 1:
+            gap, gap_start = int(gaps[j] - 1), int(obs_idx[j] + 1)
     return {"leading": leading, "trailing": trailing, "gap": gap, "gap_start": gap_start,
             "first_obs": np.where(observed, first, -1), "observed": observed}
 
@@ -499,7 +499,7 @@ class _Auditor:
             return
         is_target = col == self.target
         frac = n_miss / self.n
-        runs = _runs(miss, self.starts, self.ends, self.codes)
+        runs = _runs(miss, self.starts, self.ends)
         observed = runs["observed"]
         lead = int(runs["leading"][observed].max()) if observed.any() else 0
         trail = int(runs["trailing"][observed].max()) if observed.any() else 0
@@ -648,20 +648,25 @@ class _Auditor:
                          value=lo_v, count=n_fin)
             return
 
-        q1, med, q3 = _median_iqr(fin)
-        scale = _robust_scale(fin, med, q3 - q1)
-        samp = _sample(fin, _SAMPLE)
+        # Quantiles (median, IQR, MAD) of columns longer than _QUANTILE_SAMPLE come
+        # from a fixed random sample: exact enough for thresholds of 10 IQR, and it
+        # keeps the audit cheaper than reading the file.
+        qs = _sample(fin, _QUANTILE_SAMPLE)
+        q1, med, q3 = _median_iqr(qs)
+        scale = _robust_scale(qs, med, q3 - q1)
+        samp = qs[:_SAMPLE]
         s_vals, s_counts = np.unique(samp, return_counts=True)
 
         sentinels = self.find_sentinels(col, fin, med, scale, lo_v, hi_v, s_vals, s_counts)
         if sentinels:
-            keep = ~np.isin(fin, sentinels)
-            fin = fin[keep]
+            fin = fin[~np.isin(fin, sentinels)]
             if fin.size == 0:
                 return
-            q1, med, q3 = _median_iqr(fin)
-            scale = _robust_scale(fin, med, q3 - q1)
-            lo_v, hi_v = float(fin.min()), float(fin.max())
+            qs = _sample(fin, _QUANTILE_SAMPLE)
+            q1, med, q3 = _median_iqr(qs)
+            scale = _robust_scale(qs, med, q3 - q1)
+            samp = qs[:_SAMPLE]
+            s_vals, s_counts = np.unique(samp, return_counts=True)
         self.scales[col] = scale
 
         # near constant: a dominant value, or a relative spread below 1e-8
@@ -689,7 +694,7 @@ class _Auditor:
             self.add("near_constant", sev, col, msg, fix, value=top_v,
                      share=round(share, 6), relative_std=rel if math.isfinite(rel) else None)
 
-        self.outliers(col, x, fin, med, sentinels)
+        self.outliers(col, x, finite_mask, qs, med, sentinels)
         if not is_target:
             self.row_index(col, x, n_fin)
 
@@ -736,8 +741,9 @@ class _Auditor:
             rest = fin[~is_v]
             if rest.size < 3 or np.unique(_sample(rest, 5_000)).size < 3:
                 continue  # a flag or sign column (0/1, -1/+1, -1/0/1): values, not markers
-            a, r_med, b = _median_iqr(rest)
-            r_scale = _robust_scale(rest, r_med, b - a)
+            rest_s = _sample(rest, _QUANTILE_SAMPLE)
+            a, r_med, b = _median_iqr(rest_s)
+            r_scale = _robust_scale(rest_s, r_med, b - a)
             if r_scale == 0:
                 continue
             r_lo, r_hi = r_med - _RANGE_IQRS * r_scale, r_med + _RANGE_IQRS * r_scale
@@ -780,27 +786,25 @@ class _Auditor:
             self.sentinels[col] = found
         return found
 
-    def outliers(self, col: str, x: np.ndarray, fin: np.ndarray, med: float,
-                 sentinels: list[float]) -> None:
-        mad = float(np.median(np.abs(fin - med)))
-        sigma = 1.4826 * mad
+    def outliers(self, col: str, x: np.ndarray, finite_mask: np.ndarray, qs: np.ndarray,
+                 med: float, sentinels: list[float]) -> None:
+        sigma = 1.4826 * float(np.median(np.abs(qs - med)))
         if sigma <= 0:
             return  # dominated by one value: the robust z is undefined (see near_constant)
         limit = _OUTLIER_Z * sigma
-        dev = np.abs(fin - med)
-        n_out = int((dev > limit).sum())
+        dev = np.abs(x - med)                       # NaN stays NaN, inf stays inf
+        out = dev > limit
+        out &= finite_mask
+        if sentinels:
+            out &= ~np.isin(x, sentinels)
+        n_out = int(out.sum())
         if not n_out:
             return
-        # the worst value and where it is (search the full column: row numbers)
-        with np.errstate(invalid="ignore"):
-            full_dev = np.abs(x - med)
-        full_dev[~np.isfinite(full_dev)] = -1.0
-        if sentinels:
-            full_dev[np.isin(x, sentinels)] = -1.0
-        i = int(np.argmax(full_dev))
+        n_obs = int(finite_mask.sum()) - (int(np.isin(x, sentinels).sum()) if sentinels else 0)
+        i = int(np.argmax(np.where(out, dev, -1.0)))
         worst = float(x[i])
-        z = float(full_dev[i] / sigma)
-        frac = n_out / fin.size
+        z = float(dev[i] / sigma)
+        frac = n_out / max(1, n_obs)
         tail = " (a heavy tail)" if frac >= 0.01 else ""
         self.add("outliers", "warning", col,
                  f"Column {col!r} has {n_out} values ({_pct(frac)}) more than "
@@ -809,7 +813,7 @@ class _Auditor:
                  f"{self.where(i)}.",
                  "Use --scaler robust; if they are error codes, mark them with --na-values; "
                  "check the source otherwise.",
-                 count=n_out, fraction=round(n_out / fin.size, 6), median=med,
+                 count=n_out, fraction=round(frac, 6), median=med,
                  robust_sigma=sigma, worst_value=worst, worst_row=i, worst_z=round(z, 3))
 
     def row_index(self, col: str, x: np.ndarray, n_fin: int) -> None:
@@ -944,6 +948,14 @@ class _Auditor:
         y_s = y[idx]
         lengths = self.ends - self.starts
         max_k = int(min(_LEAK_MAX_SHIFT, lengths.max() - 1))
+        # Future targets y[i + k] at a fixed sample of rows i, shared by every feature.
+        base = np.sort(rng.integers(0, self.n, min(self.n, _LEAK_SAMPLE)))
+        shifted = []
+        for k in range(1, max_k + 1):
+            j = np.minimum(base + k, self.n - 1)
+            yk = y[j]
+            valid = (base + k < self.n) & (self.codes[base] == self.codes[j]) & np.isfinite(yk)
+            shifted.append((k, valid, yk))
         for col in feats:
             x = t.frame[col].to_numpy(np.float64, copy=False)
             r = _corr(x[idx], y_s)
@@ -958,9 +970,9 @@ class _Auditor:
                          + self.drop_fix(col)[0].lower() + self.drop_fix(col)[1:],
                          correlation=round(r, 8), lag=0)
                 continue
-            k = self.shifted_match(x, y, max_k, rng)
-            if k is not None:
-                k, frac = k
+            found = self.shifted_match(x, y, base, shifted)
+            if found is not None:
+                k, frac = found
                 self.add("leakage_shifted_target", "warning", col,
                          f"Column {col!r} equals the target {tgt!r} {k} steps in the future "
                          f"in {_pct(frac)} of the rows where both are observed: it leaks "
@@ -968,39 +980,49 @@ class _Auditor:
                          self.drop_fix(col) + " (Or shift it back by "
                          f"{k} steps at the source.)", shift=k, match_fraction=round(frac, 6))
 
-    def shifted_match(self, x: np.ndarray, y: np.ndarray, max_k: int,
-                      rng: np.random.Generator) -> tuple[int, float] | None:
-        n = self.n
-        for k in range(1, max_k + 1):
-            i = rng.integers(0, n - k, min(n - k, _LEAK_SAMPLE))
-            j = i + k
-            ok = (self.codes[i] == self.codes[j]) & np.isfinite(x[i]) & np.isfinite(y[j])
-            if ok.sum() < 20:
+    def shifted_match(self, x: np.ndarray, y: np.ndarray, base: np.ndarray,
+                      shifted: list[tuple[int, np.ndarray, np.ndarray]]
+                      ) -> tuple[int, float] | None:
+        """The smallest k with x[t] == y[t + k] on >= 95% of rows (sample, then all rows)."""
+        xb = x[base]
+        fx = np.isfinite(xb)
+        for k, valid, yk in shifted:
+            ok = valid & fx
+            n_ok = int(ok.sum())
+            if n_ok < 20:
                 continue
-            a, b = x[i][ok], y[j][ok]
-            eq = np.isclose(a, b, rtol=1e-6, atol=1e-12)
-            if eq.mean() < _LEAK_MATCH:
+            a, b = xb[ok], yk[ok]
+            eq = _close(a, b)
+            n_eq = int(eq.sum())
+            if n_eq < _LEAK_MATCH * n_ok:
                 continue
             vals, cnt = np.unique(b[eq], return_counts=True)
-            if vals.size < 3 or cnt.max() > 0.5 * eq.sum():
+            if vals.size < 3 or cnt.max() > 0.5 * n_eq:
                 continue  # matches explained by one common value (e.g. mostly zeros)
             # confirm on all rows
             a, b = x[:-k], y[k:]
             ok = (self.codes[:-k] == self.codes[k:]) & np.isfinite(a) & np.isfinite(b)
-            frac = float(np.isclose(a[ok], b[ok], rtol=1e-6, atol=1e-12).mean())
+            frac = float(_close(a[ok], b[ok]).mean())
             if frac >= _LEAK_MATCH:
                 return k, frac
         return None
 
 
+def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.isclose(a, b, rtol=1e-6, atol=1e-12) for finite arrays, without its overhead."""
+    return np.abs(a - b) <= 1e-12 + 1e-6 * np.abs(b)
+
+
 def _corr(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Pearson correlation over the rows where both are finite (None if undefined)."""
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 3:
         return None
     a, b = x[ok], y[ok]
     a = a - a.mean()
     b = b - b.mean()
-    den = math.sqrt(float(a @ a) * float(b @ b))
+    # plain ufunc sums: BLAS dot products spin threads and crawl on a busy machine
+    den = math.sqrt(float(np.multiply(a, a).sum()) * float(np.multiply(b, b).sum()))
     if den == 0:
         return None
-    return float(a @ b) / den
+    return float(np.multiply(a, b).sum()) / den
