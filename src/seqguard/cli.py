@@ -64,17 +64,19 @@ class _ConfigCommand(click.Command):
                 path = a.split("=", 1)[1]
         if path is not None:
             raw = _load_toml(path)
-            names = {p.name: p for p in self.params if isinstance(p, click.Option)}
+            # option spelling (--time-col → time-col) → parameter name (time_col)
+            names = {opt.lstrip("-"): p.name for p in self.params
+                     if isinstance(p, click.Option) for opt in p.opts if opt.startswith("--")}
+            names.pop("config", None)
             defaults: dict[str, Any] = {}
             for key, value in raw.items():
-                name = key.replace("-", "_").lstrip("_")
-                if name not in names or name == "config":
-                    options = [n.replace("_", "-") for n in names if n != "config"]
+                spelled = key.replace("_", "-")
+                if spelled not in names:
                     raise InputError(f"config file '{path}': unknown option {key!r}."
-                                     f"{did_you_mean(key.replace('_', '-'), options)}")
+                                     f"{did_you_mean(spelled, names)}")
                 if isinstance(value, list):
                     value = ",".join(str(v) for v in value)
-                defaults[name] = value
+                defaults[str(names[spelled])] = value
             extra.setdefault("default_map", {}).update(defaults)
         return super().make_context(info_name, args, parent=parent, **extra)
 
@@ -137,11 +139,25 @@ def audit(data: str, target: str | None, fmt: str, quiet: bool, verbose: bool,
 
     table = read(data, target=target, **_read_options(kw))
     report = run_audit(table, target=target)
+    _print_audit(report, fmt, quiet=quiet, verbose=verbose)
+    sys.exit(report.exit_code)
+
+
+def _print_audit(report: Any, fmt: str, *, quiet: bool = False, verbose: bool = False) -> None:
+    """Print an audit report as JSON, or as a table (``quiet``: no info rows)."""
     if fmt == "json":
         click.echo(report.to_json())
-    else:
-        click.echo(report.to_text(quiet=quiet, verbose=verbose), nl=False)
-    sys.exit(report.exit_code)
+        return
+    shown = report
+    if quiet:
+        shown = type(report)(findings=[f for f in report if f.severity != "info"],
+                             summary=report.summary)
+    click.echo(shown.to_text(), nl=False)
+    if verbose:
+        import json
+
+        for f in shown:
+            click.echo(f"{f.code} [{f.column or '-'}]: {json.dumps(f.evidence)}")
 
 
 @cli.command(cls=_ConfigCommand)
@@ -163,12 +179,10 @@ def demo(out: str | None, data_dir: str | None, fmt: str) -> None:
                  features=["pm2.5", "DEWP", "TEMP", "PRES", "cbwd", "Iws", "Is", "Ir"],
                  categorical=["cbwd"])
     report = run_audit(table, target="pm2.5")
-    if fmt == "json":
-        click.echo(report.to_json())
-    else:
+    if fmt == "text":
         click.echo(f"seqguard demo: Beijing PM2.5 (UCI Machine Learning Repository, "
                    f"Liang et al. 2015, CC BY 4.0)\n{path}\n")
-        click.echo(report.to_text(), nl=False)
+    _print_audit(report, fmt)
     sys.exit(0)
 
 
