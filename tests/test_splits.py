@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
 
@@ -39,7 +40,7 @@ def two_series() -> tuple[np.ndarray, np.ndarray]:
 def runs(part: np.ndarray) -> list[tuple[int, int]]:
     """Run-length encoding of a part array: [(code, length), ...]."""
     change = np.flatnonzero(np.r_[True, part[1:] != part[:-1], True])
-    return [(int(part[a]), int(b - a)) for a, b in zip(change[:-1], change[1:])]
+    return [(int(part[a]), int(b - a)) for a, b in itertools.pairwise(change)]
 
 
 # ----------------------------------------------------------------- layout helpers
@@ -231,12 +232,12 @@ def test_transform_other_layout_and_not_fitted() -> None:
     "kwargs, match",
     [
         ({"val_start": "2020-01-04 12:00", "test_start": "2020-01-04"},
-         r"val_start='2020-01-04 12:00' is not before test_start='2020-01-04'\. Validation "
-         r"must come before test"),
+         (r"val_start='2020-01-04 12:00' is not before test_start='2020-01-04'\. Validation "
+          r"must come before test")),
         ({"val_start": "2020-01-04", "test_start": "2020-01-04"}, "is not before test_start"),
         ({"test_start": "2021-06-01"},
-         r"test_start='2021-06-01' is outside the data's time range 2020-01-01 00:00:00 to "
-         r"2020-01-05 03:00:00\. Pass a date inside that range"),
+         (r"test_start='2021-06-01' is outside the data's time range 2020-01-01 00:00:00 to "
+          r"2020-01-05 03:00:00\. Pass a date inside that range")),
         ({"val_start": "2019-12-31"}, r"val_start='2019-12-31' is outside the data's time range"),
         ({"val_frac": 0.6, "test_frac": 0.4},
          r"val_frac \+ test_frac = 1 leaves no training part in any series"),

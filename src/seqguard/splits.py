@@ -24,7 +24,6 @@ stratified by label and seeded.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import re
 import warnings
 from typing import Any
@@ -37,17 +36,17 @@ from ._serialize import JsonMixin, encode, register
 from .errors import DataWarning, InputError, format_list
 
 __all__ = [
-    "TRAIN",
-    "VAL",
-    "TEST",
     "GAP",
     "PART_NAMES",
-    "part_code",
-    "bounds_from_groups",
-    "groups_from_bounds",
-    "check_bounds",
-    "TimeSplit",
+    "TEST",
+    "TRAIN",
+    "VAL",
     "SeriesSplit",
+    "TimeSplit",
+    "bounds_from_groups",
+    "check_bounds",
+    "groups_from_bounds",
+    "part_code",
 ]
 
 TRAIN, VAL, TEST, GAP = 0, 1, 2, -1
@@ -163,10 +162,6 @@ def _is_position(value: Any) -> bool:
     if isinstance(value, (int, np.integer)):
         return True
     return isinstance(value, str) and bool(_INT_RE.match(value))
-
-
-def _round_half_up(x: float) -> int:
-    return int(math.floor(x + 0.5))
 
 
 @register
@@ -543,7 +538,7 @@ class TimeSplit(JsonMixin, BaseEstimator):
             ts = ts.tz_convert("UTC").tz_localize(None)
         return int(ts.as_unit("ns").value)
 
-    def _fmt_time(self, v: float | int, kind: str, tz: Any) -> str:
+    def _fmt_time(self, v: float, kind: str, tz: Any) -> str:
         if kind == "datetime":
             ts = pd.Timestamp(int(v))
             if tz is not None:
