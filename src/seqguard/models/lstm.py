@@ -1,0 +1,363 @@
+"""The sequence model: an LSTM, GRU or GRU-D encoder with a task head.
+
+:class:`SequenceModel` is the one model class seqguard trains. Every constructor
+argument is a plain JSON value, so :attr:`SequenceModel.config` goes into
+``pipeline.json`` and :meth:`SequenceModel.from_config` rebuilds the same
+architecture (the weights come from ``model.safetensors`` via ``load_state_dict``).
+
+Encoders
+--------
+``lstm`` / ``gru``
+    torch's fused ``nn.LSTM`` / ``nn.GRU`` (``batch_first=True``), no Python loop
+    over time. Variable-length batches (``lengths``) are packed with
+    ``pack_padded_sequence(..., enforce_sorted=False)``, so right padding is never
+    read.
+``grud``
+    GRU-D (:mod:`seqguard.models.grud`), for inputs from the ``indicators``
+    missing-data strategy; its first layer loops over time in Python.
+
+Initialisation (good practice against vanishing and exploding gradients): input
+weights Xavier-uniform and recurrent weights orthogonal, per gate; biases zero,
+except the LSTM forget gate, whose bias starts at 1 so the cell state is carried
+over by default early in training (Jozefowicz et al., 2015).
+
+Tasks and outputs
+-----------------
+``forecast``: ``(B, horizon)`` in scaled target units, from the final state. The
+default ``residual`` head predicts the change from ``last`` (the last observed
+target value) with a zero-initialised output layer, so an untrained model
+predicts exactly persistence. ``direct`` predicts the value itself.
+``tag``: ``(B, L)``, one output per step, from the whole output sequence.
+``classify``: ``(B,)`` logit for ``n_outputs=1`` (binary), else ``(B, n_outputs)``
+logits, from the last valid state.
+
+``bidirectional=True`` (``lstm`` / ``gru``) reads the window both ways; the summary
+is the final forward state concatenated with the final backward state (the
+backward direction's state after reading back to the first step). This is fine
+for forecasting too: the whole input window is in the past.
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from ..errors import InputError, did_you_mean
+from .grud import GRUD, check_grud_channels
+from .heads import ACTIVATIONS, DirectHead, ModelWarning, ResidualHead, apply_activation
+
+__all__ = ["HEADS", "MODELS", "TASKS", "RecurrentEncoder", "SequenceModel"]
+
+MODELS = ("lstm", "gru", "grud")
+TASKS = ("forecast", "tag", "classify")
+HEADS = ("residual", "direct")
+_ARGS = ("n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
+         "dropout", "bidirectional", "head", "head_layers", "activation", "grud_channels")
+
+
+def init_recurrent_(rnn: nn.LSTM | nn.GRU) -> None:
+    """Xavier input weights, orthogonal recurrent weights (per gate), zero biases,
+    LSTM forget-gate bias 1 (torch's gate order is i, f, g, o)."""
+    hidden = rnn.hidden_size
+    for name, p in rnn.named_parameters():
+        if name.startswith("weight"):
+            init = nn.init.xavier_uniform_ if "_ih_" in name else nn.init.orthogonal_
+            for k in range(p.shape[0] // hidden):
+                init(p.data[k * hidden:(k + 1) * hidden])
+        elif name.startswith("bias"):
+            nn.init.zeros_(p)
+            if isinstance(rnn, nn.LSTM) and name.startswith("bias_ih"):
+                p.data[hidden:2 * hidden] = 1.0
+
+
+class RecurrentEncoder(nn.Module):
+    """Fused ``nn.LSTM`` / ``nn.GRU`` encoder returning ``(sequence or None, summary)``."""
+
+    out_dim: int
+
+    def __init__(self, kind: str, n_features: int, hidden: int, layers: int, dropout: float,
+                 bidirectional: bool):
+        super().__init__()
+        cls = nn.LSTM if kind == "lstm" else nn.GRU
+        self.rnn = cls(n_features, hidden, layers, batch_first=True,
+                       dropout=dropout if layers > 1 else 0.0, bidirectional=bidirectional)
+        init_recurrent_(self.rnn)
+        self.dirs = 2 if bidirectional else 1
+        self.out_dim = hidden * self.dirs
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None,
+                need_sequence: bool = False) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """Encode ``x`` (B, L, F); ``lengths`` (B,) packs right-padded sequences."""
+        if lengths is None:
+            out, hn = self.rnn(x)
+        else:
+            packed = pack_padded_sequence(x, lengths.detach().cpu().to(torch.int64),
+                                          batch_first=True, enforce_sorted=False)
+            out, hn = self.rnn(packed)
+            if need_sequence:
+                out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        if isinstance(hn, tuple):  # LSTM: (h_n, c_n)
+            hn = hn[0]
+        summary = hn[-1] if self.dirs == 1 else torch.cat([hn[-2], hn[-1]], dim=-1)
+        return (out if need_sequence else None), summary
+
+
+def _int(name: str, value: Any, minimum: int, fix: str) -> int:
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise InputError(f"The {name!r} option must be an integer >= {minimum}, got {value!r}. "
+                         f"{fix}")
+    v = operator.index(value)
+    if v < minimum:
+        raise InputError(f"The {name!r} option must be an integer >= {minimum}, got {v}. {fix}")
+    return int(v)
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InputError(f"The {name!r} option must be one of {list(choices)}, got {value!r}."
+                         + did_you_mean(str(value), choices))
+    return str(value)
+
+
+class SequenceModel(nn.Module):
+    """Recurrent sequence model for forecast, tag and classify tasks.
+
+    Parameters
+    ----------
+    n_features : int
+        Input columns ``F`` per step.
+    task : {"forecast", "tag", "classify"}
+        What to predict (see the module docstring for the output shapes).
+    horizon : int, optional
+        Steps ahead to forecast (``forecast`` only; default 1).
+    n_outputs : int, optional
+        ``classify`` only: 1 (default) for one binary logit, ``C`` for ``C`` class
+        logits.
+    model : {"lstm", "gru", "grud"}
+        Recurrent encoder.
+    hidden : int
+        Hidden size of each recurrent layer (and of the dense head layers).
+    layers : int
+        Recurrent layers.
+    dropout : float
+        Dropout in [0, 1) between recurrent layers (as ``nn.LSTM``'s ``dropout``) and
+        after each dense head layer.
+    bidirectional : bool
+        Read the window both ways (``lstm`` / ``gru``).
+    head : {"residual", "direct"}, optional
+        ``forecast`` only (default ``"residual"``): predict the change from ``last``
+        starting at exactly persistence, or the value itself.
+    head_layers : int
+        Dense ``Linear → ReLU → Dropout`` layers (width ``hidden``) before the output.
+    activation : {"relu", "sigmoid", "tanh"}, optional
+        Output activation for ``forecast`` / ``tag`` (default none: a linear output),
+        applied to the final prediction (after adding ``last`` for the residual head,
+        so with an activation an untrained model predicts ``activation(last)``).
+        Predictions are in scaled target units; use
+        :func:`~seqguard.models.check_activation` to see whether the scaled target
+        fits the activation's range.
+    grud_channels : dict, optional
+        ``grud`` only (required): ``{"value": [...], "mask": [...], "since": [...],
+        "since_transform": "log1p" | "none"}``, column indices into ``F`` (one entry
+        per value column in each list, aligned), and optionally ``"x_mean"``.
+        :func:`~seqguard.models.grud_channels_from_names` builds it from column names.
+
+    Raises
+    ------
+    InputError
+        An option is unknown, out of range, or does not apply to the task.
+
+    Examples
+    --------
+    >>> import torch
+    >>> m = SequenceModel(n_features=3, task="forecast", horizon=4, hidden=8)
+    >>> x, last = torch.zeros(2, 10, 3), torch.tensor([1.0, -2.0])
+    >>> m(x, last)
+    tensor([[ 1.,  1.,  1.,  1.],
+            [-2., -2., -2., -2.]], grad_fn=<AddBackward0>)
+    >>> SequenceModel.from_config(m.config).config == m.config
+    True
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        task: str,
+        horizon: int | None = None,
+        n_outputs: int | None = None,
+        model: str = "lstm",
+        hidden: int = 64,
+        layers: int = 2,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        head: str | None = None,
+        head_layers: int = 0,
+        activation: str | None = None,
+        grud_channels: Mapping[str, Any] | None = None,
+    ):
+        super().__init__()
+        n_features = _int("n_features", n_features, 1, "Pass the number of input columns.")
+        task = _choice("task", task, TASKS)
+        model = _choice("model", model, MODELS)
+        hidden = _int("hidden", hidden, 1, "Try 32, 64 or 128.")
+        layers = _int("layers", layers, 1, "Try 1 or 2.")
+        head_layers = _int("head_layers", head_layers, 0, "Use 0 for a linear head.")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0.0 <= float(dropout) < 1.0:
+            raise InputError(f"The 'dropout' option must be a number in [0, 1), got {dropout!r}. "
+                             "Try 0.0 (none) to 0.3.")
+        dropout = float(dropout)
+        if not isinstance(bidirectional, bool):
+            raise InputError(f"The 'bidirectional' option must be true or false, got "
+                             f"{bidirectional!r}.")
+        if task == "forecast":
+            horizon = 1 if horizon is None else _int(
+                "horizon", horizon, 1, "Pass the number of steps to forecast.")
+            head = "residual" if head is None else _choice("head", head, HEADS)
+        else:
+            if horizon is not None:
+                raise InputError(f"The 'horizon' option applies to task='forecast' only, got "
+                                 f"horizon={horizon!r} with task={task!r}. Leave it unset.")
+            if head is not None:
+                raise InputError(f"The 'head' option (residual or direct) applies to "
+                                 f"task='forecast' only, got head={head!r} with task={task!r}. "
+                                 "Leave it unset.")
+        if task == "classify":
+            n_outputs = 1 if n_outputs is None else _int(
+                "n_outputs", n_outputs, 1, "Use 1 for a binary logit or the number of classes.")
+            if activation is not None:
+                raise InputError(f"The 'activation' option applies to regression only; "
+                                 f"task='classify' outputs logits, got activation="
+                                 f"{activation!r}. Leave it unset.")
+        elif n_outputs is not None:
+            raise InputError(f"The 'n_outputs' option applies to task='classify' only, got "
+                             f"n_outputs={n_outputs!r} with task={task!r}. Leave it unset.")
+        if activation is not None:
+            activation = _choice("activation", activation, tuple(ACTIVATIONS))
+        if model == "grud":
+            if bidirectional:
+                raise InputError("The grud model runs forward in time only (its decays count "
+                                 "from past observations); bidirectional=True needs model="
+                                 "'lstm' or 'gru'.")
+            grud_channels = check_grud_channels(grud_channels, n_features)
+        elif grud_channels is not None:
+            raise InputError(f"The 'grud_channels' option applies to model='grud' only, got it "
+                             f"with model={model!r}. Leave it unset.")
+        if dropout > 0 and layers == 1 and head_layers == 0:
+            warnings.warn(f"dropout={dropout:g} has no effect with layers=1 and head_layers=0: "
+                          "dropout applies between recurrent layers and after dense head "
+                          "layers. Use layers >= 2 or head_layers >= 1, or dropout=0.",
+                          ModelWarning, stacklevel=2)
+
+        self._config: dict[str, Any] = {
+            "n_features": n_features, "task": task, "horizon": horizon,
+            "n_outputs": n_outputs, "model": model, "hidden": hidden, "layers": layers,
+            "dropout": dropout, "bidirectional": bidirectional, "head": head,
+            "head_layers": head_layers, "activation": activation,
+            "grud_channels": copy.deepcopy(grud_channels),
+        }
+        self.n_features, self.task, self.horizon = n_features, task, horizon
+        self.n_outputs, self.activation, self.head_kind = n_outputs, activation, head
+
+        self.encoder: nn.Module
+        if model == "grud":
+            assert grud_channels is not None
+            self.encoder = GRUD(n_features, grud_channels, hidden, layers, dropout)
+        else:
+            self.encoder = RecurrentEncoder(model, n_features, hidden, layers, dropout,
+                                            bidirectional)
+        in_dim = self.encoder.out_dim
+        n_out = {"forecast": horizon, "tag": 1, "classify": n_outputs}[task]
+        assert n_out is not None
+        head_cls = ResidualHead if head == "residual" else DirectHead
+        self.head = head_cls(in_dim, n_out, hidden, head_layers, dropout)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments (resolved, plain JSON values): a copy."""
+        return copy.deepcopy(self._config)
+
+    def describe(self) -> str:
+        """One line saying what the model is, e.g. for logs and the report."""
+        c = self._config
+        enc = ("bi" if c["bidirectional"] else "") + c["model"].upper()
+        what = {"forecast": f"forecast {c['horizon']} step(s), {c['head']} head",
+                "tag": "tag every step", "classify": f"classify, {c['n_outputs']} logit(s)"}
+        n_params = sum(p.numel() for p in self.parameters())
+        return (f"{enc} {c['layers']}x{c['hidden']} on {c['n_features']} input(s), "
+                f"{what[c['task']]}; {n_params:,} parameters")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SequenceModel:
+        """Rebuild a model (fresh weights) from :attr:`config`.
+
+        Raises
+        ------
+        InputError
+            An unknown key (with a suggestion), or a missing ``n_features`` / ``task``.
+        """
+        if not isinstance(config, Mapping):
+            raise InputError(f"A model config must be a dict, got {type(config).__name__}.")
+        for key in config:
+            if key not in _ARGS:
+                raise InputError(f"Unknown model option {key!r} in the config; expected "
+                                 f"some of {list(_ARGS)}." + did_you_mean(str(key), _ARGS))
+        for key in ("n_features", "task"):
+            if key not in config:
+                raise InputError(f"The model config needs {key!r}.")
+        return cls(**dict(config))
+
+    def forward(self, x: torch.Tensor, last: torch.Tensor | None = None,
+                lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Predict from a batch.
+
+        Parameters
+        ----------
+        x : Tensor (B, L, F) float32
+            Finite inputs.
+        last : Tensor (B,), optional
+            Last observed target value in scaled units; required by the residual head.
+        lengths : Tensor (B,) int64, optional
+            Valid steps of each right-padded sequence (1..L); any task accepts it.
+
+        Returns
+        -------
+        Tensor
+            forecast ``(B, horizon)``; tag ``(B, L)``; classify ``(B,)`` or ``(B, C)``.
+        """
+        if x.dim() != 3 or x.shape[-1] != self.n_features:
+            raise InputError(f"The model expects inputs of shape (batch, steps, "
+                             f"{self.n_features}), got {tuple(x.shape)}.")
+        if lengths is not None:
+            if lengths.shape != (x.shape[0],):
+                raise InputError(f"lengths must have shape ({x.shape[0]},), one per sequence, "
+                                 f"got {tuple(lengths.shape)}.")
+            lo, hi = int(lengths.min()), int(lengths.max())
+            if lo < 1 or hi > x.shape[1]:
+                raise InputError(f"lengths must be between 1 and {x.shape[1]} (the padded "
+                                 f"length), got values from {lo} to {hi}.")
+        seq, summary = self.encoder(x, lengths, need_sequence=self.task == "tag")
+        if self.task == "tag":
+            assert seq is not None
+            return apply_activation(self.head(seq).squeeze(-1), self.activation)
+        if self.task == "classify":
+            out = self.head(summary)
+            return out.squeeze(-1) if self.n_outputs == 1 else out
+        if self.head_kind == "residual":
+            if last is None:
+                raise InputError("The residual forecast head needs `last`, the last observed "
+                                 "target value of each window (batch['last']).")
+            if last.shape != (x.shape[0],):
+                raise InputError(f"last must have shape ({x.shape[0]},), got "
+                                 f"{tuple(last.shape)}.")
+            pred = self.head(summary, last.to(summary.dtype))
+        else:
+            pred = self.head(summary)
+        return apply_activation(pred, self.activation)
