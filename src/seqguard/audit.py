@@ -70,8 +70,9 @@ _LEAK_CORR = 0.999
 _SERIES_BAD_MISSING = 0.5
 _SERIES_MISSING_MARGIN = 0.3
 _SHORT_SERIES = 0.1                # shorter than this share of the median length
-_SAMPLE = 50_000                   # sample size for modes and correlation prefilter
-_QUANTILE_SAMPLE = 100_000         # quantiles of larger columns come from a sample
+_SAMPLE = 32_768                   # sample size for modes and correlation prefilter
+_EXACT_LIMIT = 65_536              # columns up to this size: exact quantiles
+_QUANTILE_SAMPLE = 32_768          # larger columns: quantiles of a fixed random sample
 _LEAK_SAMPLE = 4_096
 
 
@@ -263,10 +264,15 @@ def audit(data: Any, *, target: str | None = None, **read_options: Any) -> Audit
     --------
     >>> import pandas as pd
     >>> from seqguard.audit import audit
-    >>> df = pd.DataFrame({"t": range(6), "y": [1.0, 2, None, 4, 5, 6]})
-    >>> report = audit(df, time_col="t", target="y")          # doctest: +SKIP
-    >>> report.codes()                                         # doctest: +SKIP
-    ['target_missing']
+    >>> df = pd.DataFrame({"t": range(8), "x": [1.0, 3, -200, 2, 4, -200, 5, -200],
+    ...                    "y": [1.0, 2, None, 4, 5, 6, 7, 8]})
+    >>> report = audit(df, time_col="t", target="y")
+    >>> report.codes()
+    ['sentinel_value', 'target_missing']
+    >>> report.select(code="sentinel_value")[0].fix
+    'Pass --na-values -200 to read it as missing.'
+    >>> report.exit_code
+    0
     """
     if isinstance(data, Table):
         if read_options:
@@ -386,10 +392,16 @@ def _robust_scale(x: np.ndarray, med: float, iqr: float) -> float:
 
 
 def _sample(x: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
+    """A fixed random sample (with replacement) of ``size`` values, or ``x`` if smaller."""
     if x.size <= size:
         return x
     idx = np.random.default_rng(seed).integers(0, x.size, size)
     return x[idx]
+
+
+def _qsample(x: np.ndarray) -> np.ndarray:
+    """The values to take quantiles of: all of them, or a fixed sample of a long column."""
+    return x if x.size <= _EXACT_LIMIT else _sample(x, _QUANTILE_SAMPLE)
 
 
 def _runs(missing: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> dict[str, Any]:
@@ -648,13 +660,13 @@ class _Auditor:
                          value=lo_v, count=n_fin)
             return
 
-        # Quantiles (median, IQR, MAD) of columns longer than _QUANTILE_SAMPLE come
-        # from a fixed random sample: exact enough for thresholds of 10 IQR, and it
+        # Quantiles (median, IQR, MAD) of columns longer than _EXACT_LIMIT come from
+        # a fixed random sample: exact enough for thresholds of 10 IQR, and it
         # keeps the audit cheaper than reading the file.
-        qs = _sample(fin, _QUANTILE_SAMPLE)
+        qs = _qsample(fin)
         q1, med, q3 = _median_iqr(qs)
         scale = _robust_scale(qs, med, q3 - q1)
-        samp = qs[:_SAMPLE]
+        samp = _sample(qs, _SAMPLE)
         s_vals, s_counts = np.unique(samp, return_counts=True)
 
         sentinels = self.find_sentinels(col, fin, med, scale, lo_v, hi_v, s_vals, s_counts)
@@ -662,10 +674,10 @@ class _Auditor:
             fin = fin[~np.isin(fin, sentinels)]
             if fin.size == 0:
                 return
-            qs = _sample(fin, _QUANTILE_SAMPLE)
+            qs = _qsample(fin)
             q1, med, q3 = _median_iqr(qs)
             scale = _robust_scale(qs, med, q3 - q1)
-            samp = qs[:_SAMPLE]
+            samp = _sample(qs, _SAMPLE)
             s_vals, s_counts = np.unique(samp, return_counts=True)
         self.scales[col] = scale
 
@@ -741,7 +753,7 @@ class _Auditor:
             rest = fin[~is_v]
             if rest.size < 3 or np.unique(_sample(rest, 5_000)).size < 3:
                 continue  # a flag or sign column (0/1, -1/+1, -1/0/1): values, not markers
-            rest_s = _sample(rest, _QUANTILE_SAMPLE)
+            rest_s = _qsample(rest)
             a, r_med, b = _median_iqr(rest_s)
             r_scale = _robust_scale(rest_s, r_med, b - a)
             if r_scale == 0:
