@@ -395,6 +395,15 @@ def test_calendar_on_numeric_time_gives_nothing_with_a_warning():
         Calendar().fit(X)
 
 
+def test_calendar_uses_local_time_of_aware_stamps_and_fractional_hours():
+    t = pd.date_range("2021-06-01 00:00", periods=96, freq="15min", tz="Asia/Shanghai")
+    out = Calendar(["hour"]).fit_transform(pd.DataFrame({"time": t}))
+    assert out["cal__hour_sin"].iloc[0] == 0.0 and out["cal__hour_cos"].iloc[0] == 1.0
+    # 06:00 local is a quarter turn; 00:15 is 1/96 of a turn.
+    assert out["cal__hour_sin"].iloc[24] == pytest.approx(1.0)
+    assert out["cal__hour_sin"].iloc[1] == pytest.approx(np.sin(2 * np.pi / 96))
+
+
 def test_calendar_uses_the_series_step_not_the_jump_between_series():
     t1 = pd.date_range("2020-01-01", periods=30, freq="D")
     X = pd.DataFrame({"time": t1.append(t1)})
