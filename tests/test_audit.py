@@ -269,7 +269,7 @@ def test_near_constant_column(rng):
     report = audit(make_table(df, categorical=["kind"]))
     f = one(report, "near_constant", "mostly")
     assert f.severity == "warning" and f.evidence["share"] == 0.999
-    assert "0 is 99.9% of its 1000 observed values (1 differ)" in f.message
+    assert "0 is 99.9% of its 1000 observed values (1 other value)" in f.message
     g = one(report, "near_constant", "sparse")
     assert g.severity == "info" and g.evidence["share"] == 0.992
     h = one(report, "near_constant", "tiny")
@@ -296,6 +296,15 @@ def test_outliers(rng):
     assert f.evidence["worst_value"] == 1000.0 and f.evidence["worst_row"] == 37
     assert "the worst is 1000" in f.message and "at time 37.0" in f.message
     assert "--scaler robust" in f.fix
+
+
+def test_a_mild_outlier_is_info(rng):
+    df = clean_frame(rng, 2000)
+    df.loc[1500, "c"] = 2.5 + 12 * 1.4826 * 1.25     # about 12 robust sigmas out
+    f = one(audit(make_table(df, categorical=["kind"])), "outliers", "c")
+    assert f.severity == "info" and f.evidence["count"] == 1
+    assert 10 < f.evidence["worst_z"] < 20
+    assert "has 1 value (" in f.message
 
 
 def test_row_index_column(rng):
@@ -517,6 +526,17 @@ def test_text_rendering(rng):
         assert word in text, word
     assert text.splitlines()[0].startswith("Audit of test.csv: 200 rows, 1 series")
     assert str(report) == report.to_text()
+
+
+def test_text_never_cuts_a_long_fix(rng):
+    cols = {f"sensor_{i:02d}": rng.normal(size=50) for i in range(12)}
+    cols["flat"] = np.ones(50)
+    report = audit(make_table(pd.DataFrame(cols)))
+    fix = one(report, "constant_column", "flat").fix
+    text = report.to_text(width=90)
+    fix_cells = [line.split("│")[5] for line in text.splitlines() if line.count("│") == 6]
+    assert "".join("".join(fix_cells).split()) == "".join(fix.split())
+    assert "…" not in text
 
 
 def test_iteration_and_len(rng):

@@ -47,7 +47,7 @@ import pandas as pd
 from .errors import InputError, did_you_mean, format_list
 from .table import Table
 
-__all__ = ["Finding", "AuditReport", "audit", "SEVERITIES"]
+__all__ = ["SEVERITIES", "AuditReport", "Finding", "audit"]
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -62,6 +62,8 @@ _SENTINEL_MIN_COUNT = 3
 _SENTINEL_MIN_SHARE = 0.0005
 _SENTINEL_DOMINANCE = 5            # times more frequent than any other tail value
 _OUTLIER_Z = 10.0                  # robust z: |x - median| / (1.4826 MAD)
+_OUTLIER_WARN_FRACTION = 0.001     # outliers are a warning from this share ...
+_OUTLIER_WARN_Z = 20.0             # ... or when the worst is this far out; else info
 _SCALE_RATIO = 1e3
 _HIGH_CARDINALITY = 50
 _LEAK_MAX_SHIFT = 24
@@ -219,8 +221,8 @@ class AuditReport:
         table.add_column("severity", no_wrap=True)
         table.add_column("column", overflow="fold")
         table.add_column("series", overflow="fold")
-        table.add_column("finding", ratio=3)
-        table.add_column("fix", ratio=2)
+        table.add_column("finding", ratio=3, overflow="fold")
+        table.add_column("fix", ratio=2, overflow="fold")  # long --features lists wrap, never cut
         for f in self.findings:
             table.add_row(Text(f.severity), Text(f.column or "-"), Text(f.series or "-"),
                           Text(f.message), Text(f.fix))
@@ -343,6 +345,11 @@ def _num(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _count(n: int, noun: str) -> str:
+    """``"1 value"``, ``"3 values"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _pct(frac: float) -> str:
     p = 100.0 * frac
     if 99 < p < 100:  # never round a near-total share up to 100%
@@ -426,8 +433,8 @@ def _runs(missing: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> dict[str
     if k > 1 and k < n:
         gaps = np.diff(obs_idx)
         # a pair of observations that straddles a series start is not an inner gap
-        j = p[1:] - 1
-        gaps[j[(j >= 0) & (j < k - 1)]] = 1
+        cross = p[1:] - 1
+        gaps[cross[(cross >= 0) & (cross < k - 1)]] = 1
         j = int(np.argmax(gaps))
         if gaps[j] > 1:
             gap, gap_start = int(gaps[j] - 1), int(obs_idx[j] + 1)
@@ -540,11 +547,11 @@ class _Auditor:
                          self.drop_fix(col) + " Or check --na-values.", **ev)
             return
 
-        parts = [f"{n_miss} missing values ({_pct(frac)})"]
+        parts = [f"{_count(n_miss, 'missing value')} ({_pct(frac)})"]
         if self.n_inserted:
             parts[0] += f", {self.n_inserted} of them in inserted grid rows"
         if lead:
-            parts.append(f"leading run of {lead} missing values"
+            parts.append(f"leading run of {_count(lead, 'missing value')}"
                          + (" (longest across series)" if self.multi else ""))
         if gap:
             parts.append(f"longest gap {gap} rows from {self.where(runs['gap_start'])}")
@@ -570,11 +577,12 @@ class _Auditor:
             i = int(runs["first_obs"][observed][np.argmax(runs["leading"][observed])])
             s_name = self.names[int(self.codes[i])] if self.multi else None
             self.add("leading_missing", "info", col,
-                     f"Column {col!r} starts with a leading run of {lead} missing values "
-                     f"(first observed at {self.where(i)}); past-only fills cannot fill "
-                     "them.",
+                     f"Column {col!r} starts with a leading run of {_count(lead, 'missing value')} "
+                     f"(first observed at {self.where(i)}); a past-only fill has nothing to "
+                     "carry forward there.",
                      "Start the data at the first observed value, or keep the default "
-                     "--missing auto, which masks them.", series=s_name,
+                     "--missing auto, which fills them with the training mean and marks "
+                     "them as not observed.", series=s_name,
                      leading_run=lead, first_observed_row=i)
 
     def series_missing(self, col: str, fracs: np.ndarray) -> None:
@@ -627,8 +635,8 @@ class _Auditor:
         if n_inf:
             n_pos = int(np.isposinf(x).sum())
             i = int(np.argmax(np.isinf(x)))
-            ev = {"count": n_inf, "positive": n_pos, "negative": n_inf - n_pos,
-                  "first_row": i}
+            ev: dict[str, Any] = {"count": n_inf, "positive": n_pos,
+                                  "negative": n_inf - n_pos, "first_row": i}
             if is_target and n_fin == 0:
                 self.add("infinite_values", "error", col,
                          f"The target {col!r} has no finite value: {n_inf} values are "
@@ -637,7 +645,7 @@ class _Auditor:
                          "choose another --target.", **ev)
                 return
             self.add("infinite_values", "warning", col,
-                     f"Column {col!r} has {n_inf} infinite values ({n_pos} +inf, "
+                     f"Column {col!r} has {_count(n_inf, 'infinite value')} ({n_pos} +inf, "
                      f"{n_inf - n_pos} -inf), first at {self.where(i)}; they are treated as "
                      "missing.",
                      "Fix the source (often a division by zero or a log of 0); seqguard "
@@ -650,13 +658,13 @@ class _Auditor:
             if is_target:
                 self.add("target_constant", "error", col,
                          f"The target {col!r} takes a single value ({_num(lo_v)}) in all "
-                         f"{n_fin} observed rows; there is nothing to learn.",
+                         f"{_count(n_fin, 'observed row')}; there is nothing to learn.",
                          "Choose another --target, or check the rows kept by the read "
                          "options.", value=lo_v, count=n_fin)
             else:
                 self.add("constant_column", "warning", col,
                          f"Column {col!r} takes a single value ({_num(lo_v)}) in all "
-                         f"{n_fin} observed rows.", self.drop_fix(col),
+                         f"{_count(n_fin, 'observed row')}.", self.drop_fix(col),
                          value=lo_v, count=n_fin)
             return
 
@@ -684,9 +692,10 @@ class _Auditor:
         # near constant: a dominant value, or a relative spread below 1e-8
         top = int(np.argmax(s_counts))
         top_v = float(s_vals[top])
-        share = 0.0
+        share, n_top = 0.0, 0
         if s_counts[top] >= _NEAR_CONSTANT_INFO * samp.size:
-            share = float((fin == top_v).sum()) / fin.size
+            n_top = int((fin == top_v).sum())
+            share = n_top / fin.size
         mean = float(fin.mean())
         rel = float(fin.std()) / abs(mean) if mean != 0 else math.inf
         if share >= _NEAR_CONSTANT_INFO or rel < 1e-8:
@@ -698,7 +707,7 @@ class _Auditor:
             else:
                 msg = (f"Column {col!r} is nearly constant: {_num(top_v)} is {_pct(share)} of "
                        f"its {fin.size} observed values "
-                       f"({fin.size - int(round(share * fin.size))} differ).")
+                       f"({_count(fin.size - n_top, 'other value')}).")
             fix = ("If it carries a rare but real signal, keep it; otherwise "
                    + self.drop_fix(col)[0].lower() + self.drop_fix(col)[1:])
             if is_target:
@@ -818,8 +827,9 @@ class _Auditor:
         z = float(dev[i] / sigma)
         frac = n_out / max(1, n_obs)
         tail = " (a heavy tail)" if frac >= 0.01 else ""
-        self.add("outliers", "warning", col,
-                 f"Column {col!r} has {n_out} values ({_pct(frac)}) more than "
+        heavy = frac >= _OUTLIER_WARN_FRACTION or z >= _OUTLIER_WARN_Z
+        self.add("outliers", "warning" if heavy else "info", col,
+                 f"Column {col!r} has {_count(n_out, 'value')} ({_pct(frac)}) more than "
                  f"{_num(_OUTLIER_Z)} robust standard deviations from its median "
                  f"{_num(med)}{tail}; the worst is {_num(worst)} ({z:.0f} sigma) at "
                  f"{self.where(i)}.",
