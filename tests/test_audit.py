@@ -310,9 +310,20 @@ def test_a_mild_outlier_is_info(rng):
 def test_row_index_column(rng):
     df = clean_frame(rng, 100)
     df["No"] = np.arange(1, 101)
-    f = one(audit(make_table(df, categorical=["kind"])), "row_index", "No")
+    df["big"] = rng.normal(0, 1e5, 100)
+    report = audit(make_table(df, categorical=["kind"]))
+    f = one(report, "row_index", "No")
     assert f.evidence == {"first": 1.0, "step": 1.0}
     assert "looks like a row number" in f.message
+    # a row number is left out of the scale comparison (it is dropped anyway)
+    assert one(report, "scale_disparity").evidence["largest"] == "big"
+
+
+def test_row_index_restarting_in_each_series(rng):
+    df = pd.DataFrame({"site": np.repeat(["A", "B", "C"], 30), "a": rng.normal(size=90),
+                       "No": np.tile(np.arange(30.0), 3)})
+    f = one(audit(make_table(df, series="site")), "row_index", "No")
+    assert "within each series" in f.message
 
 
 # ------------------------------------------------------- categorical

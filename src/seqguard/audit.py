@@ -839,16 +839,22 @@ class _Auditor:
                  robust_sigma=sigma, worst_value=worst, worst_row=i, worst_z=round(z, 3))
 
     def row_index(self, col: str, x: np.ndarray, n_fin: int) -> None:
-        """A column that counts rows (1, 2, 3, ...) is an id, not a measurement."""
+        """A column that counts rows (1, 2, 3, ... in each series) is an id, not a measurement."""
         if n_fin != x.size or x.size < 10:
             return
         d = np.diff(x)
-        if d[0] == 0 or not np.all(d == d[0]) or x[0] != round(x[0]) or d[0] != round(d[0]):
+        if self.multi:
+            d = d[self.codes[1:] == self.codes[:-1]]
+        if d.size < 9:
             return
+        step = float(d[0])
+        if step == 0 or step != round(step) or x[0] != round(x[0]) or not np.all(d == step):
+            return
+        per = " within each series" if self.multi else ""
         self.add("row_index", "warning", col,
                  f"Column {col!r} goes from {_num(x[0])} to {_num(x[-1])} in steps of "
-                 f"{_num(d[0])}: it looks like a row number, not a measurement.",
-                 self.drop_fix(col), first=float(x[0]), step=float(d[0]))
+                 f"{_num(step)}{per}: it looks like a row number, not a measurement.",
+                 self.drop_fix(col), first=float(x[0]), step=step)
 
     def scale_disparity(self) -> None:
         scales = {c: s for c, s in self.scales.items()
