@@ -72,10 +72,10 @@ _LEAK_CORR = 0.999
 _SERIES_BAD_MISSING = 0.5
 _SERIES_MISSING_MARGIN = 0.3
 _SHORT_SERIES = 0.1                # shorter than this share of the median length
-_SAMPLE = 32_768                   # sample size for modes and correlation prefilter
-_EXACT_LIMIT = 65_536              # columns up to this size: exact quantiles
-_QUANTILE_SAMPLE = 32_768          # larger columns: quantiles of a fixed random sample
-_LEAK_SAMPLE = 4_096
+_SAMPLE = 8_192                    # sample size of the correlation prefilter
+_QUANTILE_SAMPLE = 16_384          # quantiles and modes: exact up to this many values,
+                                   # else from a fixed random sample of this size
+_LEAK_SAMPLE = 2_048
 
 
 # ----------------------------------------------------------------------- types
@@ -378,24 +378,60 @@ def _freq_str(freq: Any) -> Any:
         return str(freq)
 
 
-def _median_iqr(x: np.ndarray) -> tuple[float, float, float]:
-    """(Q1, median, Q3) of a non-empty finite array (linear interpolation)."""
-    q1, med, q3 = np.percentile(x, [25.0, 50.0, 75.0])
-    return float(q1), float(med), float(q3)
+def _quartiles(s: np.ndarray) -> tuple[float, float, float]:
+    """(Q1, median, Q3) of a sorted, non-empty finite array (numpy's linear method)."""
+    n = s.size
+    out = []
+    for q in (0.25, 0.5, 0.75):
+        pos = q * (n - 1)
+        i = int(pos)
+        frac = pos - i
+        lo = float(s[i])
+        hi = float(s[min(i + 1, n - 1)])
+        out.append(lo + (hi - lo) * frac if frac else lo)
+    return out[0], out[1], out[2]
 
 
-def _robust_scale(x: np.ndarray, med: float, iqr: float) -> float:
-    """IQR, else the IQR of the values away from the median, else the std (0 if constant)."""
+def _robust_scale(s: np.ndarray, med: float, iqr: float) -> float:
+    """IQR, else the IQR of the values away from the median, else the std (0 if constant).
+
+    ``s`` is sorted.
+    """
     if iqr > 0:
         return iqr
-    away = x[x != med]
+    away = s[s != med]
     if away.size >= 4:
-        a1, _, a3 = _median_iqr(away)
+        a1, _, a3 = _quartiles(away)
         if a3 > a1:
             return a3 - a1
     if away.size:
-        return float(np.std(x))
+        return float(np.std(s))
     return 0.0
+
+
+@dataclass
+class _Shape:
+    """Robust shape of a column, from all its finite values or a fixed sample of them."""
+
+    sorted: np.ndarray
+    q1: float
+    med: float
+    q3: float
+    scale: float
+    values: np.ndarray       # distinct values of the sample ...
+    counts: np.ndarray       # ... and how often each occurs in it
+
+
+def _shape(fin: np.ndarray) -> _Shape:
+    """One sort of at most _QUANTILE_SAMPLE values gives quartiles, scale and modes."""
+    s = np.sort(_sample(fin, _QUANTILE_SAMPLE))
+    q1, med, q3 = _quartiles(s)
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    counts = np.diff(np.append(first, s.size))
+    return _Shape(s, q1, med, q3, _robust_scale(s, med, q3 - q1), s[first], counts)
 
 
 def _sample(x: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
@@ -404,11 +440,6 @@ def _sample(x: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
         return x
     idx = np.random.default_rng(seed).integers(0, x.size, size)
     return x[idx]
-
-
-def _qsample(x: np.ndarray) -> np.ndarray:
-    """The values to take quantiles of: all of them, or a fixed sample of a long column."""
-    return x if x.size <= _EXACT_LIMIT else _sample(x, _QUANTILE_SAMPLE)
 
 
 def _runs(missing: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> dict[str, Any]:
@@ -668,32 +699,24 @@ class _Auditor:
                          value=lo_v, count=n_fin)
             return
 
-        # Quantiles (median, IQR, MAD) of columns longer than _EXACT_LIMIT come from
-        # a fixed random sample: exact enough for thresholds of 10 IQR, and it
-        # keeps the audit cheaper than reading the file.
-        qs = _qsample(fin)
-        q1, med, q3 = _median_iqr(qs)
-        scale = _robust_scale(qs, med, q3 - q1)
-        samp = _sample(qs, _SAMPLE)
-        s_vals, s_counts = np.unique(samp, return_counts=True)
-
-        sentinels = self.find_sentinels(col, fin, med, scale, lo_v, hi_v, s_vals, s_counts)
+        # Quantiles (median, IQR, MAD) and modes of columns longer than
+        # _QUANTILE_SAMPLE come from a fixed random sample: exact enough for
+        # thresholds of 10 IQR, and it keeps the audit cheaper than reading the file.
+        sh = _shape(fin)
+        sentinels = self.find_sentinels(col, fin, sh, lo_v, hi_v)
         if sentinels:
             fin = fin[~np.isin(fin, sentinels)]
             if fin.size == 0:
                 return
-            qs = _qsample(fin)
-            q1, med, q3 = _median_iqr(qs)
-            scale = _robust_scale(qs, med, q3 - q1)
-            samp = _sample(qs, _SAMPLE)
-            s_vals, s_counts = np.unique(samp, return_counts=True)
-        self.scales[col] = scale
+            sh = _shape(fin)
+        med = sh.med
+        self.scales[col] = sh.scale
 
         # near constant: a dominant value, or a relative spread below 1e-8
-        top = int(np.argmax(s_counts))
-        top_v = float(s_vals[top])
+        top = int(np.argmax(sh.counts))
+        top_v = float(sh.values[top])
         share, n_top = 0.0, 0
-        if s_counts[top] >= _NEAR_CONSTANT_INFO * samp.size:
+        if sh.counts[top] >= _NEAR_CONSTANT_INFO * sh.sorted.size:
             n_top = int((fin == top_v).sum())
             share = n_top / fin.size
         mean = float(fin.mean())
@@ -715,15 +738,15 @@ class _Auditor:
             self.add("near_constant", sev, col, msg, fix, value=top_v,
                      share=round(share, 6), relative_std=rel if math.isfinite(rel) else None)
 
-        self.outliers(col, x, finite_mask, qs, med, sentinels)
+        self.outliers(col, x, finite_mask, sh.sorted, med, sentinels)
         if not is_target:
             self.row_index(col, x, n_fin)
 
-    def find_sentinels(self, col: str, fin: np.ndarray, med: float, scale: float,
-                       lo_v: float, hi_v: float, s_vals: np.ndarray,
-                       s_counts: np.ndarray) -> list[float]:
+    def find_sentinels(self, col: str, fin: np.ndarray, sh: _Shape, lo_v: float,
+                       hi_v: float) -> list[float]:
         """Values standing in for missing data; adds one finding per value found."""
         n = fin.size
+        med, scale, s_vals, s_counts = sh.med, sh.scale, sh.values, sh.counts
         min_count = max(_SENTINEL_MIN_COUNT, math.ceil(_SENTINEL_MIN_SHARE * n))
         cands: dict[float, str] = {}
         # (a) repeated values outside the typical range median ± 10 IQR
@@ -760,11 +783,12 @@ class _Auditor:
             if c < min_count:
                 continue
             rest = fin[~is_v]
-            if rest.size < 3 or np.unique(_sample(rest, 5_000)).size < 3:
+            if rest.size < 3:
+                continue
+            rest_sh = _shape(rest)
+            if rest_sh.values.size < 3:
                 continue  # a flag or sign column (0/1, -1/+1, -1/0/1): values, not markers
-            rest_s = _qsample(rest)
-            a, r_med, b = _median_iqr(rest_s)
-            r_scale = _robust_scale(rest_s, r_med, b - a)
+            a, r_med, b, r_scale = rest_sh.q1, rest_sh.med, rest_sh.q3, rest_sh.scale
             if r_scale == 0:
                 continue
             r_lo, r_hi = r_med - _RANGE_IQRS * r_scale, r_med + _RANGE_IQRS * r_scale
@@ -809,6 +833,7 @@ class _Auditor:
 
     def outliers(self, col: str, x: np.ndarray, finite_mask: np.ndarray, qs: np.ndarray,
                  med: float, sentinels: list[float]) -> None:
+        """Values more than _OUTLIER_Z robust sigmas (1.4826 MAD, from ``qs``) from the median."""
         sigma = 1.4826 * float(np.median(np.abs(qs - med)))
         if sigma <= 0:
             return  # dominated by one value: the robust z is undefined (see near_constant)
@@ -978,12 +1003,12 @@ class _Auditor:
         max_k = int(min(_LEAK_MAX_SHIFT, lengths.max() - 1))
         # Future targets y[i + k] at a fixed sample of rows i, shared by every feature.
         base = np.sort(rng.integers(0, self.n, min(self.n, _LEAK_SAMPLE)))
-        shifted = []
-        for k in range(1, max_k + 1):
-            j = np.minimum(base + k, self.n - 1)
-            yk = y[j]
-            valid = (base + k < self.n) & (self.codes[base] == self.codes[j]) & np.isfinite(yk)
-            shifted.append((k, valid, yk))
+        ks = np.arange(1, max_k + 1)
+        j = np.minimum(base[None, :] + ks[:, None], self.n - 1)        # (K, B)
+        y_future = y[j]
+        valid = ((base[None, :] + ks[:, None] < self.n)
+                 & (self.codes[base][None, :] == self.codes[j]) & np.isfinite(y_future))
+        y_future = np.where(valid, y_future, 0.0)
         for col in feats:
             x = t.frame[col].to_numpy(np.float64, copy=False)
             r = _corr(x[idx], y_s)
@@ -998,7 +1023,7 @@ class _Auditor:
                          + self.drop_fix(col)[0].lower() + self.drop_fix(col)[1:],
                          correlation=round(r, 8), lag=0)
                 continue
-            found = self.shifted_match(x, y, base, shifted)
+            found = self.shifted_match(x, y, base, ks, valid, y_future)
             if found is not None:
                 k, frac = found
                 self.add("leakage_shifted_target", "warning", col,
@@ -1008,29 +1033,27 @@ class _Auditor:
                          self.drop_fix(col) + " (Or shift it back by "
                          f"{k} steps at the source.)", shift=k, match_fraction=round(frac, 6))
 
-    def shifted_match(self, x: np.ndarray, y: np.ndarray, base: np.ndarray,
-                      shifted: list[tuple[int, np.ndarray, np.ndarray]]
-                      ) -> tuple[int, float] | None:
-        """The smallest k with x[t] == y[t + k] on >= 95% of rows (sample, then all rows)."""
+    def shifted_match(self, x: np.ndarray, y: np.ndarray, base: np.ndarray, ks: np.ndarray,
+                      valid: np.ndarray, y_future: np.ndarray) -> tuple[int, float] | None:
+        """The smallest k with x[t] == y[t + k] on >= 95% of rows (sample, then all rows).
+
+        ``y_future[m, b]`` is ``y[base[b] + ks[m]]`` where ``valid`` (same series, finite).
+        """
         xb = x[base]
         fx = np.isfinite(xb)
-        for k, valid, yk in shifted:
-            ok = valid & fx
-            n_ok = int(ok.sum())
-            if n_ok < 20:
-                continue
-            a, b = xb[ok], yk[ok]
-            eq = _close(a, b)
-            n_eq = int(eq.sum())
-            if n_eq < _LEAK_MATCH * n_ok:
-                continue
-            vals, cnt = np.unique(b[eq], return_counts=True)
-            if vals.size < 3 or cnt.max() > 0.5 * n_eq:
+        ok = valid & fx[None, :]
+        eq = ok & _close(np.where(fx, xb, 0.0)[None, :], y_future)
+        n_ok = ok.sum(axis=1)
+        n_eq = eq.sum(axis=1)
+        for m in np.flatnonzero((n_ok >= 20) & (n_eq >= _LEAK_MATCH * n_ok)):
+            k = int(ks[m])
+            vals, cnt = np.unique(y_future[m][eq[m]], return_counts=True)
+            if vals.size < 3 or cnt.max() > 0.5 * n_eq[m]:
                 continue  # matches explained by one common value (e.g. mostly zeros)
             # confirm on all rows
             a, b = x[:-k], y[k:]
-            ok = (self.codes[:-k] == self.codes[k:]) & np.isfinite(a) & np.isfinite(b)
-            frac = float(_close(a[ok], b[ok]).mean())
+            keep = (self.codes[:-k] == self.codes[k:]) & np.isfinite(a) & np.isfinite(b)
+            frac = float(_close(a[keep], b[keep]).mean())
             if frac >= _LEAK_MATCH:
                 return k, frac
         return None
