@@ -1,0 +1,406 @@
+"""The preprocessing pipeline: split, features, scaling, missing data, windows.
+
+:class:`Pipeline` chains the steps of the flow in DESIGN.md in their one correct
+order and fits every statistic on the training part only:
+
+1. **split** by time within each series (:class:`~seqguard.splits.TimeSplit`), or by
+   whole series for ``classify`` (:class:`~seqguard.splits.SeriesSplit`);
+2. **features** (lags, rolling statistics, indicators, calendar, categoricals),
+   computed over whole series but past-only by construction;
+3. **scaling** of every numeric input (not the one-hot or calendar columns) with
+   NaN-aware statistics of the training rows;
+4. **missing data**: the strategy (default ``auto`` = past-only fill plus
+   observed-mask and time-since-observed channels) makes every input finite;
+5. the **target** is scaled apart with an exact inverse, and is never imputed:
+   a missing target stays NaN and is masked out of the loss and the scores;
+6. **lazy windows** over the flat arrays (:mod:`seqguard.windows`).
+
+The fitted pipeline serialises to JSON (``to_dict``) and back exactly.
+:func:`prepare` does it all from any input :func:`seqguard.read` accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from ._serialize import JsonMixin, register
+from .errors import InputError, did_you_mean
+from .features import FeatureBuilder
+from .missing import MissingStrategy, parse_missing
+from .scaling import Scaler, TargetScaler, check_method
+from .splits import TEST, TRAIN, VAL, SeriesSplit, TimeSplit
+from .table import Table
+from .windows import ClassifyWindows, ForecastWindows, TagWindows, last_observed
+
+__all__ = ["Pipeline", "Prepared", "prepare", "TASKS"]
+
+TASKS = ("forecast", "tag", "classify")
+_PARTS = {"train": TRAIN, "val": VAL, "test": TEST}
+
+
+def _choice(value: Any, choices: tuple[str, ...], option: str) -> str:
+    if value not in choices:
+        raise InputError(f"The {option} option must be one of {', '.join(choices)}. Got "
+                         f"{value!r} instead.{did_you_mean(str(value), choices)}")
+    return str(value)
+
+
+@dataclass
+class Prepared:
+    """Model-ready arrays of one table and the lazy window datasets over them.
+
+    Attributes
+    ----------
+    X : float32 (n_rows, n_features), finite on usable rows.
+    y : float32 (n_rows,) scaled target, NaN where missing.
+    y_raw : float64 (n_rows,) target in original units, NaN where missing.
+    bounds : int64 series offsets.
+    part : int8 per row (0 train, 1 val, 2 test, -1 gap).
+    usable : bool per row (False: may not appear in an input window).
+    feature_names : names of the columns of ``X``.
+    table : the ingested table.
+    pipeline : the fitted :class:`Pipeline`.
+    datasets : ``{"train", "val", "test"}`` window datasets (built by the pipeline).
+    summary : windows per part and what was lost (``drop``), for reports.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    y_raw: np.ndarray
+    bounds: np.ndarray
+    part: np.ndarray
+    usable: np.ndarray
+    feature_names: list[str]
+    table: Table
+    pipeline: Any = None
+    datasets: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def train(self) -> Any:
+        return self.datasets["train"]
+
+    @property
+    def val(self) -> Any:
+        return self.datasets["val"]
+
+    @property
+    def test(self) -> Any:
+        return self.datasets["test"]
+
+
+@register
+class Pipeline(JsonMixin, BaseEstimator):
+    """Fit-on-train preprocessing from a :class:`~seqguard.table.Table` to windows.
+
+    Parameters
+    ----------
+    target : str
+        The column to predict (for ``classify``: one label per series).
+    task : {"forecast", "tag", "classify"}
+    input_len, horizon : int
+        Window lengths (``horizon`` is for ``forecast`` only).
+    missing : str
+        ``--missing`` spec (see :func:`seqguard.missing.parse_missing`); ``auto``
+        adds observed-mask and time-since-observed channels.
+    scaler : {"standard", "minmax", "robust", "none"}
+        Scaler for the numeric inputs (and the target unless ``target_scaler``).
+    target_scaler : str or None
+        Scaler for the target; ``None`` = the same as ``scaler``.
+    scale_per : {"global", "series"}
+    lags, rolling, indicators, calendar : str or None
+        Feature specs (see :mod:`seqguard.features`).
+    categorical_encoding : {"onehot", "codes"}
+    val_start, test_start, val_frac, test_frac, gap
+        The time split (see :class:`~seqguard.splits.TimeSplit`); for ``classify``
+        the fractions split whole series.
+    pad, max_len
+        Padding and truncation of variable-length ``classify`` sequences.
+    seed : int
+        Seed of the ``classify`` series split.
+
+    Attributes
+    ----------
+    split_, features_, scaler_, missing_, target_scaler_
+        The fitted steps.
+    input_columns_ : columns of the table used as inputs (numeric and categorical).
+    scaled_columns_ : feature columns that are scaled.
+    feature_names_ : the model's input channels, in order.
+    n_classes_ : classes (``classify``).
+    """
+
+    def __init__(self, target: str, *, task: str = "forecast", input_len: int = 48,
+                 horizon: int = 24, missing: str = "auto", scaler: str = "standard",
+                 target_scaler: str | None = None, scale_per: str = "global",
+                 lags: str | None = None, rolling: str | None = None,
+                 indicators: str | None = None, calendar: str | None = None,
+                 categorical_encoding: str = "onehot", val_start: Any = None,
+                 test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
+                 gap: int = 0, pad: str = "right", max_len: int | None = None,
+                 seed: int = 0) -> None:
+        self.target = target
+        self.task = task
+        self.input_len = input_len
+        self.horizon = horizon
+        self.missing = missing
+        self.scaler = scaler
+        self.target_scaler = target_scaler
+        self.scale_per = scale_per
+        self.lags = lags
+        self.rolling = rolling
+        self.indicators = indicators
+        self.calendar = calendar
+        self.categorical_encoding = categorical_encoding
+        self.val_start = val_start
+        self.test_start = test_start
+        self.val_frac = val_frac
+        self.test_frac = test_frac
+        self.gap = gap
+        self.pad = pad
+        self.max_len = max_len
+        self.seed = seed
+
+    # ---------------------------------------------------------------- checks
+    def validate(self, columns: list[str] | None = None) -> None:
+        """Check every option before any work (so a bad one writes nothing)."""
+        _choice(self.task, TASKS, "--task")
+        _choice(self.scale_per, ("global", "series"), "--scale-per")
+        _choice(self.categorical_encoding, ("onehot", "codes"), "--categorical-encoding")
+        check_method(self.scaler, option="--scaler")
+        if self.target_scaler is not None:
+            check_method(self.target_scaler, option="--target-scaler")
+        parse_missing(self.missing)
+        for name, flag in (("input_len", "--input-len"), ("horizon", "--horizon")):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise InputError(f"The {flag} option must be a whole number >= 1. Got {v!r}.")
+        FeatureBuilder.from_specs(lags=self.lags, rolling=self.rolling,
+                                  indicators=self.indicators, calendar=self.calendar,
+                                  target=self.target, columns=columns)
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, table: Table) -> Pipeline:
+        """Fit every step on the training part of ``table``."""
+        self.validate(list(table.frame.columns))
+        if self.target not in table.numeric:
+            cols = table.numeric
+            raise InputError(f"{table.source}: the target {self.target!r} is not a numeric "
+                             f"column.{did_you_mean(self.target, cols)}")
+        self.series_names_ = table.series_names()
+        groups = table.series_codes()
+        bounds = table.series_bounds()
+        part = self._split(table, groups, bounds, fit=True)
+        train = part == TRAIN
+        self.input_columns_ = [c for c in table.value_columns]
+        frame = self._inputs(table)
+        cats = [c for c in self.input_columns_ if c in table.categorical]
+        self.features_ = FeatureBuilder.from_specs(
+            lags=self.lags, rolling=self.rolling, indicators=self.indicators,
+            calendar=self.calendar, categorical=cats or None,
+            categorical_encoding=self.categorical_encoding, target=self.target,
+            columns=list(frame.columns), time_col=table.time_col,
+        )
+        self.features_.fit(frame[train], groups=groups[train])
+        feats = self.features_.transform(frame, groups=groups).drop(columns=cats)
+        self.scaled_columns_ = self._scalable(feats, table)
+        self.scaler_ = Scaler(self.scaler, per=self.scale_per)
+        self.scaler_.fit(feats.loc[train, self.scaled_columns_], groups=groups[train])
+        scaled = self._scale(feats, groups)
+        self.missing_ = MissingStrategy(self.missing)
+        self.missing_.fit(scaled[train], groups=groups[train])
+        self.feature_names_ = [str(c) for c in self.missing_.get_feature_names_out()]
+        y_raw = self._target(table)
+        self.target_scaler_ = TargetScaler(self.target_scaler or self.scaler,
+                                           per=self.scale_per)
+        self.target_scaler_.fit(y_raw[train], groups=groups[train])
+        return self
+
+    # -------------------------------------------------------------- transform
+    def transform(self, table: Table, *, split: bool = True) -> Prepared:
+        """Model-ready arrays and window datasets for ``table``.
+
+        With ``split`` (the table the pipeline was fitted on, or one with the same
+        series lengths) the datasets are ``train``/``val``/``test``; otherwise every
+        window of the table is in ``"all"`` (for predicting on new data).
+        """
+        self.check_fitted()
+        missing_cols = [c for c in self.input_columns_ if c not in table.frame.columns]
+        if missing_cols:
+            raise InputError(f"{table.source} lacks the column {missing_cols[0]!r} the "
+                             "pipeline was fitted with. Pass data with the training columns.")
+        groups = self.series_groups(table)
+        bounds = table.series_bounds()
+        frame = self._inputs(table)
+        cats = [c for c in self.input_columns_ if c in table.categorical]
+        feats = self.features_.transform(frame, groups=groups).drop(columns=cats)
+        scaled = self._scale(feats, groups)
+        filled = self.missing_.transform(scaled, groups=groups)
+        usable = self.missing_.usable_rows(scaled, groups=groups)
+        X = filled.to_numpy(dtype=np.float32)
+        y_raw = self._target(table)
+        y = self.target_scaler_.transform(y_raw, groups=groups).astype(np.float32)
+        if split:
+            part = self._split(table, groups, bounds, fit=False)
+        else:
+            part = np.full(len(X), TRAIN, dtype=np.int8)
+        prep = Prepared(X=X, y=y, y_raw=y_raw, bounds=bounds, part=part, usable=usable,
+                        feature_names=list(self.feature_names_), table=table, pipeline=self)
+        self._windows(prep, split=split)
+        return prep
+
+    def fit_transform(self, table: Table) -> Prepared:
+        return self.fit(table).transform(table)
+
+    # ---------------------------------------------------------------- helpers
+    def series_groups(self, table: Table) -> np.ndarray:
+        """Series code per row, numbered as in the training data (by series name).
+
+        A series not seen in training gets a new code of its own, so per-series
+        statistics fall back to the global ones for it.
+        """
+        known = {name: k for k, name in enumerate(self.series_names_)}
+        names = table.series_names()
+        codes = np.empty(len(names), dtype=np.int64)
+        extra = len(known)
+        for k, name in enumerate(names):
+            if name in known:
+                codes[k] = known[name]
+            else:
+                codes[k] = extra
+                extra += 1
+        return np.repeat(codes, np.diff(table.series_bounds()))
+
+    def _inputs(self, table: Table) -> pd.DataFrame:
+        frame = table.frame[self.input_columns_ + [table.time_col]].copy()
+        num = [c for c in self.input_columns_ if c in table.numeric]
+        values = frame[num].to_numpy(np.float64)
+        if not np.isfinite(values[~np.isnan(values)]).all():  # ±inf are missing from here on
+            frame[num] = np.where(np.isinf(values), np.nan, values)
+        return frame.drop(columns=[table.time_col]) if not self.calendar else frame
+
+    def _scalable(self, feats: pd.DataFrame, table: Table) -> list[str]:
+        skip: set[str] = {table.time_col}
+        for step in self.features_.steps_:
+            if type(step).__name__ in ("Categoricals", "Calendar"):
+                skip.update(str(c) for c in step.feature_names_out_)
+        return [str(c) for c in feats.columns if str(c) not in skip]
+
+    def _scale(self, feats: pd.DataFrame, groups: np.ndarray) -> pd.DataFrame:
+        out = feats.drop(columns=[c for c in feats.columns
+                                  if not pd.api.types.is_numeric_dtype(feats[c])])
+        out = out.astype(np.float64)
+        out[self.scaled_columns_] = self.scaler_.transform(feats[self.scaled_columns_],
+                                                           groups=groups)
+        return out
+
+    def _target(self, table: Table) -> np.ndarray:
+        y = table.frame[self.target].to_numpy(np.float64).copy()
+        y[~np.isfinite(y)] = np.nan
+        return y
+
+    def _split(self, table: Table, groups: np.ndarray, bounds: np.ndarray,
+               fit: bool) -> np.ndarray:
+        if self.task == "classify":
+            labels = self._labels(table, bounds)
+            if fit:
+                self.split_ = SeriesSplit(val_frac=self.val_frac, test_frac=self.test_frac,
+                                          seed=self.seed).fit(labels)
+            per_series = self.split_.transform(bounds=bounds)
+            return np.asarray(per_series, dtype=np.int8)
+        if fit:
+            self.split_ = TimeSplit(val_start=self.val_start, test_start=self.test_start,
+                                    val_frac=self.val_frac, test_frac=self.test_frac,
+                                    gap=self.gap).fit(table)
+        return self.split_.transform(table)
+
+    def _labels(self, table: Table, bounds: np.ndarray) -> np.ndarray:
+        y = self._target(table)
+        labels = np.full(len(bounds) - 1, np.nan)
+        for k in range(len(bounds) - 1):
+            seg = y[bounds[k]:bounds[k + 1]]
+            seg = seg[~np.isnan(seg)]
+            if len(seg):
+                labels[k] = seg[-1]
+        if np.isnan(labels).any():
+            k = int(np.flatnonzero(np.isnan(labels))[0])
+            raise InputError(f"{table.source}: series {table.series_names()[k]!r} has no "
+                             f"label in {self.target!r}. Every sequence needs one label.")
+        return labels.astype(np.int64)
+
+    def _windows(self, prep: Prepared, split: bool) -> None:
+        parts = _PARTS if split else {"all": TRAIN}
+        summary: dict[str, Any] = {"n_windows": {}, "lost": {}}
+        if self.task == "forecast":
+            last = last_observed(prep.y, prep.bounds)
+            for name, code in parts.items():
+                ds = ForecastWindows(prep.X, prep.y, prep.bounds, self.input_len,
+                                     self.horizon, part=prep.part, which=code,
+                                     usable=prep.usable, last_obs=last,
+                                     allow_empty=(name != "train"), check_finite=True)
+                prep.datasets[name] = ds
+                summary["n_windows"][name] = len(ds)
+                summary["lost"][name] = dict(ds.n_dropped)
+        elif self.task == "tag":
+            for name, code in parts.items():
+                ds = TagWindows(prep.X, prep.y, prep.bounds, self.input_len, stride=1,
+                                part=prep.part, which=code, usable=prep.usable,
+                                allow_empty=(name != "train"))
+                prep.datasets[name] = ds
+                summary["n_windows"][name] = len(ds)
+                summary["lost"][name] = dict(ds.n_dropped)
+        else:
+            labels = self._labels(prep.table, prep.bounds)
+            n_classes = int(labels.max()) + 1
+            self.n_classes_ = max(int(getattr(self, "n_classes_", 0)), n_classes)
+            for name, code in parts.items():
+                series = (np.arange(len(labels)) if not split
+                          else self.split_.series(code))
+                ds = ClassifyWindows(prep.X, prep.bounds, labels, max_len=self.max_len,
+                                     pad=self.pad, series=series, n_classes=self.n_classes_)
+                prep.datasets[name] = ds
+                summary["n_windows"][name] = len(ds)
+        lost = sum(d.get("lost_unusable", 0) for d in summary["lost"].values())
+        total = sum(summary["n_windows"].values()) + lost
+        summary["lost_unusable"] = int(lost)
+        summary["lost_share"] = float(lost / total) if total else 0.0
+        prep.summary = summary
+
+
+def prepare(data: Any, *, target: str, read_options: dict[str, Any] | None = None,
+            **options: Any) -> Prepared:
+    """Read ``data``, fit a :class:`Pipeline` on its training part, return the windows.
+
+    Parameters
+    ----------
+    data : anything :func:`seqguard.read` accepts, or a Table
+    target : str
+    read_options : dict, optional
+        Passed to :func:`seqguard.read` (time_col, series_col, na_values, ...).
+    **options
+        :class:`Pipeline` parameters.
+
+    Returns
+    -------
+    Prepared
+        With ``.train``, ``.val`` and ``.test`` window datasets and ``.pipeline``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, seqguard
+    >>> df = pd.DataFrame({"y": np.sin(np.arange(300) / 5)})
+    >>> prep = seqguard.prepare(df, target="y", input_len=24, horizon=6)
+    >>> prep.train.gather(np.array([0]))["x"].shape
+    torch.Size([1, 24, 1])
+    """
+    from .io import read
+
+    pipe = Pipeline(target, **options)
+    pipe.validate()
+    table = data if isinstance(data, Table) else read(data, target=target,
+                                                       **(read_options or {}))
+    return pipe.fit_transform(table)
