@@ -10,6 +10,7 @@ Any option can also come from ``--config FILE.toml`` (keys are option names, wit
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -160,30 +161,239 @@ def _print_audit(report: Any, fmt: str, *, quiet: bool = False, verbose: bool = 
             click.echo(f"{f.code} [{f.column or '-'}]: {json.dumps(f.evidence)}")
 
 
+def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--task", type=_Choice(["forecast", "tag", "classify"]), default="forecast",
+                     show_default=True),
+        click.option("--input-len", type=int, default=48, show_default=True,
+                     help="Steps of history in each input window."),
+        click.option("--horizon", type=int, default=24, show_default=True,
+                     help="Steps to forecast (1 = many-to-one)."),
+        click.option("--val-start", help="Date or row position where validation starts."),
+        click.option("--test-start", help="Date or row position where the test part starts."),
+        click.option("--val-frac", type=float, default=0.15, show_default=True),
+        click.option("--test-frac", type=float, default=0.15, show_default=True),
+        click.option("--missing", default="auto", show_default=True,
+                     help="auto|drop|mask|indicators|impute:<mean|median|ffill|bfill|linear|"
+                          "time|knn|seasonal>."),
+        click.option("--scaler", default="standard", show_default=True,
+                     help="standard|minmax|robust|none (inputs and target)."),
+        click.option("--target-scaler", default=None, help="Overrides --scaler for the target."),
+        click.option("--scale-per", type=_Choice(["global", "series"]), default="global",
+                     show_default=True),
+        click.option("--lags", help="e.g. 1,2,24 (target) or 'pm2.5:1,24;TEMP:1'."),
+        click.option("--rolling", help="e.g. 24,168 (target) or 'pm2.5:24'."),
+        click.option("--indicators", help="sma, ema, rsi, macd, bollinger, e.g. 'sma:20,rsi:14'."),
+        click.option("--calendar", help="auto, or hour,dayofweek,month,dayofyear."),
+        click.option("--pad", type=_Choice(["right", "left"]), default="right",
+                     show_default=True, help="classify: where padding goes."),
+        click.option("--max-len", type=int, default=None, help="classify: truncate longer."),
+        click.option("--model", "model_name", type=_Choice(["lstm", "gru", "grud"]),
+                     default="lstm", show_default=True),
+        click.option("--head", type=_Choice(["residual", "direct"]), default="residual",
+                     show_default=True, help="forecast: predict the change from the last "
+                                             "observed value, or the value itself."),
+        click.option("--hidden", type=int, default=64, show_default=True),
+        click.option("--layers", type=int, default=2, show_default=True),
+        click.option("--dropout", type=float, default=0.0, show_default=True),
+        click.option("--head-layers", type=int, default=0, show_default=True),
+        click.option("--activation", type=_Choice(["relu", "sigmoid", "tanh"]), default=None,
+                     help="Output activation for regression (none by default)."),
+        click.option("--bidirectional", is_flag=True),
+        click.option("--loss", type=_Choice(["l1", "mse", "huber"]), default="l1",
+                     show_default=True),
+        click.option("--optimizer", type=_Choice(["adamw", "adam", "rmsprop", "sgd"]),
+                     default="adamw", show_default=True),
+        click.option("--precision", type=_Choice(["32", "bf16-mixed", "16-mixed"]),
+                     default="32", show_default=True),
+        click.option("--epochs", type=int, default=30, show_default=True),
+        click.option("--patience", type=int, default=5, show_default=True),
+        click.option("--batch-size", type=int, default=256, show_default=True),
+        click.option("--lr", type=float, default=1e-3, show_default=True),
+        click.option("--weight-decay", type=float, default=1e-4, show_default=True),
+        click.option("--clip", type=float, default=1.0, show_default=True),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--season", type=int, default=None,
+                     help="Season length for the seasonal-naive baseline (default from --freq)."),
+        click.option("--devices", default="auto", show_default=True),
+        click.option("--accelerator", default="cpu", show_default=True),
+        click.option("--strategy", default="auto", show_default=True),
+        click.option("--resume", is_flag=True, help="Continue an interrupted run from its "
+                                                    "last checkpoint."),
+        click.option("--overwrite", is_flag=True, help="Replace an existing run directory."),
+        click.option("--quiet", is_flag=True, help="No progress bar, only the result."),
+        click.option("--verbose", is_flag=True),
+        click.option("--config", type=click.Path(), help="TOML file with any of these options."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+_EST_KEYS = ("input_len", "horizon", "missing", "scaler", "target_scaler", "scale_per", "lags",
+             "rolling", "indicators", "calendar", "val_start", "test_start", "val_frac",
+             "test_frac", "pad", "max_len", "hidden", "layers", "dropout", "bidirectional",
+             "head", "head_layers", "activation", "loss", "optimizer", "lr", "weight_decay",
+             "clip", "epochs", "patience", "batch_size", "precision", "seed", "devices",
+             "accelerator", "strategy", "season")
+
+
+def _estimator(target: str, task: str, model_name: str, quiet: bool,
+               kw: dict[str, Any]) -> Any:
+    from .estimator import Forecaster, SequenceClassifier, SequenceTagger
+
+    cls = {"forecast": Forecaster, "tag": SequenceTagger, "classify": SequenceClassifier}[task]
+    params = {k: kw[k] for k in _EST_KEYS if k in kw}
+    for k in ("val_start", "test_start"):
+        v = params.get(k)
+        if isinstance(v, str) and v.strip().lstrip("+-").isdigit():
+            params[k] = int(v)
+    read_options = {k: v for k, v in _read_options(kw).items() if v is not None}
+    return cls(target, model=model_name, progress=False if quiet else None,
+               read_options=read_options, **params)
+
+
+def _check_out(out: str, overwrite: bool, resume: bool) -> Path:
+    from .artifact import verify_run
+
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--out '{out}' is a file. Pass a folder for the run directory.")
+    if path.is_dir() and any(path.iterdir()) and not (overwrite or resume):
+        is_run = (path / "MANIFEST.json").exists() and not verify_run(path)
+        what = "a seqguard run" if is_run else "files"
+        raise InputError(f"--out '{out}' already holds {what}. Pass --overwrite to replace "
+                         "it, or choose another folder.")
+    return path
+
+
+def _print_scores(metrics: dict[str, Any]) -> None:
+    from rich.table import Table as RichTable
+
+    test = metrics.get("test", {})
+    if "mae" not in test:
+        click.echo(json.dumps(metrics, indent=2))
+        return
+    table = RichTable(title=f"test scores of {metrics.get('target')!r} "
+                            f"({metrics.get('n_windows', {}).get('test')} windows)")
+    table.add_column("model")
+    table.add_column("MAE", justify="right")
+    table.add_column("RMSE", justify="right")
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"
+    table.add_row("seqguard", fmt(test.get("mae")), fmt(test.get("rmse")))
+    for name, sc in metrics.get("baselines", {}).items():
+        table.add_row(name, fmt(sc.get("mae")), fmt(sc.get("rmse")))
+    _console().print(table)
+    skill = metrics.get("skill_vs_persistence")
+    if skill is not None:
+        verdict = "beats" if skill > 0 else "does NOT beat"
+        click.echo(f"The model {verdict} persistence: skill {skill:+.3f} "
+                   f"(1 - MAE/MAE_persistence); prediction std ratio "
+                   f"{fmt(metrics.get('prediction_std_ratio'))}.")
+
+
+def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet: bool,
+             overwrite: bool, resume: bool, kw: dict[str, Any]) -> None:
+    from .errors import TrainingFailed
+
+    path = _check_out(out, overwrite, resume)
+    est = _estimator(target, task, model_name, quiet, kw)
+    est.make_pipeline().validate()
+    ckpt = path.parent / f".{path.name}.checkpoints"
+    try:
+        est.fit(data, checkpoint_dir=str(ckpt), resume=resume)
+    except TrainingFailed as exc:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "diagnosis.json").write_text(json.dumps(
+            {"error": str(exc), "findings": getattr(exc, "findings", [])}, indent=2,
+            default=str))
+        raise
+    path.parent.mkdir(parents=True, exist_ok=True)
+    est.save(path, overwrite=overwrite or resume or path.exists())
+    import shutil
+
+    shutil.rmtree(ckpt, ignore_errors=True)
+    if not quiet:
+        _print_scores(est.metrics_)
+        click.echo(f"run directory: {path}")
+
+
 @cli.command(cls=_ConfigCommand)
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Run directory to write (with the training issue).")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder holding beijing_pm25/ (else $SEQGUARD_DATA, else download).")
+@click.argument("data")
+@click.option("--target", required=True, help="The column to predict.")
+@_schema_options
+@_fit_options
+@click.option("--out", required=True, type=click.Path(), help="Run directory to write.")
+def fit(data: str, target: str, out: str, task: str, model_name: str, quiet: bool,
+        verbose: bool, overwrite: bool, resume: bool, **kw: Any) -> None:
+    """Train a guarded LSTM/GRU on DATA and write the run directory OUT."""
+    _run_fit(data, target, out, task, model_name, quiet, overwrite, resume, kw)
+
+
+@cli.command()
+@click.argument("run_dir")
+@click.argument("data")
+@click.option("--out", type=click.Path(), help="CSV file for the predictions (else stdout).")
+def predict(run_dir: str, data: str, out: str | None) -> None:
+    """Predict DATA with the run in RUN_DIR (the same preprocessing as at fit)."""
+    from .estimator import load
+
+    est = load(run_dir)
+    frame = est.predict(data)
+    if out:
+        tmp = Path(out).with_name(f".{Path(out).name}.tmp")
+        frame.to_csv(tmp, index=False)
+        tmp.replace(out)
+    else:
+        click.echo(frame.to_csv(index=False), nl=False)
+
+
+@cli.command()
+@click.argument("run_dir")
+@click.argument("data")
 @click.option("--format", "fmt", type=_Choice(["text", "json"]), default="text",
               show_default=True)
+def evaluate(run_dir: str, data: str, fmt: str) -> None:
+    """Score the run in RUN_DIR on every window of DATA, against the baselines."""
+    from .estimator import load
+
+    metrics = load(run_dir).evaluate(data)
+    if fmt == "json":
+        click.echo(json.dumps(metrics, indent=2))
+    else:
+        _print_scores(metrics)
+
+
+@cli.command(cls=_ConfigCommand)
+@click.option("--out", type=click.Path(), default="runs/demo", show_default=True,
+              help="Run directory to write.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding beijing_pm25/ (else $SEQGUARD_DATA, else download).")
+@click.option("--epochs", type=int, default=4, show_default=True)
+@click.option("--quiet", is_flag=True)
 @click.option("--config", type=click.Path(), help="TOML file with any of these options.")
-def demo(out: str | None, data_dir: str | None, fmt: str) -> None:
-    """Run seqguard on the bundled Beijing PM2.5 data (UCI, CC BY 4.0)."""
+def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str | None) -> None:
+    """Fit on the Beijing PM2.5 data (UCI, CC BY 4.0): 48 h in, 24 h out."""
     from .audit import audit as run_audit
     from .datasets import load_beijing_pm25
     from .io import read
 
     path = load_beijing_pm25(data_dir, as_path=True)
-    table = read(path, time_col="year,month,day,hour", target="pm2.5",
-                 features=["pm2.5", "DEWP", "TEMP", "PRES", "cbwd", "Iws", "Is", "Ir"],
-                 categorical=["cbwd"])
+    features = "pm2.5,DEWP,TEMP,PRES,cbwd,Iws,Is,Ir"
+    table = read(path, time_col="year,month,day,hour", target="pm2.5", features=features,
+                 categorical="cbwd")
+    click.echo("seqguard demo: Beijing PM2.5, hourly 2010-2014 (UCI Machine Learning "
+               "Repository, Liang et al. 2015, CC BY 4.0)")
     report = run_audit(table, target="pm2.5")
-    if fmt == "text":
-        click.echo(f"seqguard demo: Beijing PM2.5 (UCI Machine Learning Repository, "
-                   f"Liang et al. 2015, CC BY 4.0)\n{path}\n")
-    _print_audit(report, fmt)
-    sys.exit(0)
+    c = report.counts
+    click.echo(f"audit: {c['error']} errors, {c['warning']} warnings, {c['info']} notes")
+    for f in report:
+        if f.severity != "info" or f.column == "pm2.5":
+            click.echo(f"  {f.severity:8s} {f.column or '-'}: {f.message}")
+    kw = {"input_len": 48, "horizon": 24, "epochs": epochs, "patience": 3,
+          "lr": 3e-3, "batch_size": 512}
+    kw |= {"time_col": "year,month,day,hour", "features": features, "categorical": "cbwd"}
+    _run_fit(table, "pm2.5", out, "forecast", "lstm", quiet, True, False, kw)
 
 
 # --------------------------------------------------------------------- entry
