@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import datasets
+from .audit import AuditReport, Finding, audit
 from .errors import (
     ArtifactError,
     DataWarning,
@@ -12,22 +14,63 @@ from .errors import (
     SeqguardWarning,
     TrainingFailed,
 )
+from .estimator import Forecaster, SequenceClassifier, SequenceTagger, load
+from .features import (
+    Calendar,
+    Categoricals,
+    FeatureBuilder,
+    Indicators,
+    Lags,
+    RollingStats,
+)
 from .io import read
+from .missing import MissingStrategy, parse_missing
+from .pipeline import Pipeline, Prepared, prepare
+from .scaling import Scaler, TargetScaler
+from .splits import SeriesSplit, TimeSplit
 from .table import IngestReport, Table
+from .windows import ClassifyWindows, ForecastWindows, TagWindows, WindowLoader
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "__version__",
     "ArtifactError",
+    "AuditReport",
+    "Calendar",
+    "Categoricals",
+    "ClassifyWindows",
     "DataWarning",
-    "InputError",
+    "FeatureBuilder",
+    "Finding",
+    "ForecastWindows",
+    "Forecaster",
+    "Indicators",
     "IngestReport",
+    "InputError",
+    "Lags",
     "LeakageWarning",
+    "MissingStrategy",
     "NotFittedError",
+    "Pipeline",
+    "Prepared",
+    "RollingStats",
+    "Scaler",
     "SeqguardError",
     "SeqguardWarning",
+    "SequenceClassifier",
+    "SequenceTagger",
+    "SeriesSplit",
     "Table",
-    "read",
+    "TagWindows",
+    "TargetScaler",
+    "TimeSplit",
     "TrainingFailed",
+    "WindowLoader",
+    "__version__",
+    "audit",
+    "datasets",
+    "load",
+    "parse_missing",
+    "prepare",
+    "read",
 ]

@@ -32,6 +32,15 @@ from .errors import InputError, did_you_mean, format_list
 class SeriesTransform(JsonMixin, TransformerMixin, BaseEstimator):
     """Base class of seqguard's preprocessing steps (see module docstring)."""
 
+    def fit_transform(self, X: pd.DataFrame, y: Any = None, *,  # type: ignore[override]
+                      groups: Any = None, **fit_params: Any) -> pd.DataFrame:
+        """``fit`` then ``transform`` on the same rows, passing ``groups`` to both.
+
+        (scikit-learn's ``TransformerMixin.fit_transform`` would drop ``groups`` on
+        the way to ``transform`` and treat many series as one.)
+        """
+        return self.fit(X, y, groups=groups, **fit_params).transform(X, groups=groups)
+
     def _record_columns(self, X: pd.DataFrame) -> None:
         if not isinstance(X, pd.DataFrame):
             raise InputError(

@@ -1,0 +1,48 @@
+"""Run every benchmark in one process and print their ratios side by side (`make bench`).
+
+Speed and memory are reported as ratios measured in the same run, never asserted
+in tests: audit time / read time (target <= 1), window peak memory / raw table
+size (target <= 2.5), training throughput / plain PyTorch loop (target >= 0.85).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = {
+    "audit": ("bench_audit.py", []),
+    "windows": ("bench_windows.py", ["--rows", "2000000"]),
+    "training": ("bench_training.py", []),
+}
+
+
+def _load(name: str, file: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / file)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> dict:
+    only = set(argv or sys.argv[1:])
+    results = {}
+    for name, (file, args) in BENCHES.items():
+        if only and name not in only:
+            continue
+        if not (HERE / file).exists():
+            results[name] = {"skipped": f"{file} not found"}
+            continue
+        print(f"== {name} ==", flush=True)
+        results[name] = _load(name, file).main(args)
+    print("== summary ==")
+    print(json.dumps(results, indent=2, default=str))
+    return results
+
+
+if __name__ == "__main__":
+    main()
