@@ -1,0 +1,311 @@
+"""fit_model: guarded training on Lightning, with exact resume and a diagnosis.
+
+One call trains a model with seqguard's defaults: AdamW (lr 1e-3, weight decay
+1e-4), a masked L1 loss, gradient-norm clipping at 1.0, ``ReduceLROnPlateau``
+(factor 0.5, patience 3), early stopping on the validation loss (patience 8), the
+best epoch's weights restored at the end, and the guards:
+
+====================  ==========================================================
+``InputGuard``        a NaN / inf input raises ``InputError`` naming the feature
+``NonFiniteGuard``    a NaN / inf loss or gradient never updates the weights;
+                      roll back, lower the LR, give up after ``max_rollbacks``
+``GradientHealth``    per-layer gradient norms; exploding / vanishing findings
+``BestState``         keeps the best weights, restores them at the end
+``CollapseGuard``     constant predictions at the end, with likely causes
+``EarlyStopping``     Lightning's, on the monitored loss
+``EpochCheckpoint``   with ``checkpoint_dir``: per-epoch safetensors + JSON
+====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightning as L
+import pandas as pd
+import torch
+from lightning.pytorch.callbacks import EarlyStopping
+from torch import nn
+
+from ..errors import InputError, SeqguardWarning, TrainingFailed
+from .best_state import BestState
+from .checkpoint import (EpochCheckpoint, load_latest_checkpoint, restore_before_fit,
+                         restore_rng_state)
+from .collapse import CollapseGuard
+from .gradient_health import GradientHealth
+from .input_guard import InputGuard
+from .module import SeqguardModule
+from .nonfinite import NonFiniteGuard
+
+__all__ = ["fit_model", "FitResult", "HISTORY_COLUMNS"]
+
+HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "lr", "grad_norm_total")
+PRECISIONS = ("32", "32-true", "64", "64-true", "16-mixed", "bf16-mixed", "16-true",
+              "bf16-true")
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit_model` hands back (the model itself holds the best weights).
+
+    Attributes
+    ----------
+    history : pandas.DataFrame
+        One row per epoch: ``epoch`` (from 1), ``train_loss``, ``val_loss``, ``lr``
+        (in effect at the end of the epoch's steps), ``grad_norm_total``,
+        ``grad_norm_<group>`` (mean pre-clipping norm per layer group),
+        ``clip_fraction``, ``skipped_steps``, ``collapse_ratio``, ``guard_events``
+        (``guard:reason@step`` joined by ``"; "``).
+    events : list of dict
+        Guard events: ``epoch``, ``step``, ``guard``, ``reason``, ``message``.
+    findings : list of dict
+        ``severity``, ``code``, ``message``, ``evidence``, ``fix`` for ``diagnosis.json``.
+    best_epoch : int or None
+        The epoch whose weights the model holds (from 1).
+    best_val_loss : float
+        Its monitored loss (the training loss when there was no validation data).
+    stopped_reason : str
+        ``"max_epochs"``, ``"early_stopping"``, ``"non_finite"`` (training failed) or
+        ``"non_finite_val"`` (the validation loss became non-finite).
+    """
+
+    history: pd.DataFrame
+    events: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_loss: float = math.nan
+    stopped_reason: str = "max_epochs"
+
+    @property
+    def guard_events(self) -> int:
+        """How many guard events the run recorded (``metrics.json``'s ``guard_events``)."""
+        return len(self.events)
+
+
+@contextlib.contextmanager
+def _quiet(progress: bool) -> Iterator[None]:
+    """Hide Lightning's start-up chatter and its data-loader hints unless asked."""
+    loggers = [logging.getLogger(n) for n in ("lightning.pytorch", "lightning.fabric",
+                                              "lightning")]
+    levels = [lg.level for lg in loggers]
+    det = (torch.are_deterministic_algorithms_enabled(),
+           torch.is_deterministic_algorithms_warn_only_enabled())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=r".*is smaller than the logging interval.*")
+        warnings.filterwarnings("ignore", message=r".*but have no `val_dataloader`.*")
+        warnings.filterwarnings("ignore", message=r".*`isinstance\(treespec, LeafSpec\)`.*")
+        if not progress:
+            for lg in loggers:
+                lg.setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            for lg, lv in zip(loggers, levels):
+                lg.setLevel(lv)
+            torch.use_deterministic_algorithms(det[0], warn_only=det[1])
+
+
+def _check_loader(name: str, loader: Any, flag: str) -> None:
+    try:
+        n = len(loader)
+    except TypeError:
+        raise InputError(f"{name} must have a length (len(loader)); got a "
+                         f"{type(loader).__name__}. Use seqguard.windows.WindowLoader or a "
+                         "torch DataLoader.") from None
+    if n == 0:
+        raise InputError(f"{name} has no batches: the {flag} part has no windows. Use a "
+                         "shorter --input-len / --horizon or a larger part.")
+
+
+def _positive(name: str, value: Any, flag: str, integer: bool = False,
+              allow_zero: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if integer:
+        ok = ok and float(value).is_integer()
+    if not ok:
+        kind = "an integer" if integer else "a number"
+        bound = ">= 0" if allow_zero else "> 0"
+        raise InputError(f"The '{name}' option ({flag}) must be {kind} {bound}; got "
+                         f"{value!r} instead.")
+
+
+def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
+              val_loader: Iterable[dict[str, torch.Tensor]] | None = None, *,
+              task: str = "forecast", loss: str = "l1", optimizer: str = "adamw",
+              lr: float = 1e-3, weight_decay: float = 1e-4, clip: float | None = 1.0,
+              epochs: int = 50, patience: int = 8, precision: str = "32", seed: int = 0,
+              devices: Any = "auto", accelerator: str = "auto", strategy: Any = "auto",
+              checkpoint_dir: str | None = None, resume: bool = False,
+              progress: bool | None = None, max_rollbacks: int = 5, lr_drop: float = 10.0,
+              callbacks: list[L.Callback] | None = None,
+              target_stats: dict[str, float] | None = None,
+              feature_names: list[str] | None = None, lr_factor: float = 0.5,
+              lr_patience: int = 3) -> FitResult:
+    """Train ``model`` in place with seqguard's guards; return the history and diagnosis.
+
+    Parameters
+    ----------
+    model : nn.Module
+        ``forward(x, last=None, lengths=None)``; trained in place, ends with the best
+        epoch's weights.
+    train_loader, val_loader : iterable of dict batches with ``__len__``
+        ``{"x", "y", "y_mask", "last"}`` (forecast), ``{"x", "y"}`` (tag),
+        ``{"x", "lengths", "y"}`` (classify). ``WindowLoader`` or a ``DataLoader``.
+        Without ``val_loader`` the training loss is monitored instead.
+    task : {"forecast", "tag", "classify"}
+    loss : {"l1", "mse", "huber"}
+    optimizer : {"adamw", "adam", "rmsprop", "sgd"}
+    lr, weight_decay : float
+    clip : float or None
+        Gradient-norm clipping; ``None`` or 0 turns it off.
+    epochs, patience : int
+        Maximum epochs; early-stopping patience (epochs without improvement).
+    precision : str
+        Lightning precision: ``"32"``, ``"16-mixed"``, ``"bf16-mixed"``, ...
+    seed : int
+        ``L.seed_everything(seed, workers=True)``; algorithms are deterministic where
+        torch allows (warn only).
+    devices, accelerator, strategy
+        Passed to ``lightning.Trainer``.
+    checkpoint_dir : path, optional
+        Write a resumable checkpoint there after every epoch.
+    resume : bool
+        Continue from the newest checkpoint in ``checkpoint_dir`` (same seed, data and
+        settings give the same result as an uninterrupted run).
+    progress : bool or None
+        Show Lightning's progress bar; ``None``: only when stderr is a terminal.
+    max_rollbacks, lr_drop
+        :class:`NonFiniteGuard` settings.
+    callbacks : list of lightning.Callback, optional
+        Extra callbacks, run after seqguard's own.
+    target_stats : dict, optional
+        ``{"mean", "std"}`` of the training target in the units the model sees.
+    feature_names : list of str, optional
+        Names of the columns of ``x``, for error messages.
+    lr_factor, lr_patience
+        ``ReduceLROnPlateau`` settings.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    InputError
+        A bad option, an empty loader, a NaN / inf input (``InputGuard``), or a
+        checkpoint that does not fit the model.
+    TrainingFailed
+        The loss or gradients stayed non-finite after ``max_rollbacks`` rollbacks, or
+        the validation loss was never finite. ``exc.result`` holds the
+        :class:`FitResult` so far (history, events, findings for ``diagnosis.json``).
+
+    Examples
+    --------
+    >>> result = fit_model(model, train, val, epochs=20)  # doctest: +SKIP
+    >>> result.history[["epoch", "train_loss", "val_loss"]]  # doctest: +SKIP
+    """
+    _positive("epochs", epochs, "--epochs", integer=True)
+    _positive("patience", patience, "--patience", integer=True)
+    _positive("lr", lr, "--lr")
+    _positive("weight_decay", weight_decay, "--weight-decay", allow_zero=True)
+    if clip is not None:
+        _positive("clip", clip, "--clip", allow_zero=True)
+    _positive("max_rollbacks", max_rollbacks, "max_rollbacks", integer=True, allow_zero=True)
+    _positive("lr_drop", lr_drop, "lr_drop")
+    if str(precision) not in PRECISIONS:
+        raise InputError(f"The 'precision' option (--precision) must be one of "
+                         f"{', '.join(PRECISIONS)}; got {precision!r} instead.")
+    _check_loader("train_loader", train_loader, "training")
+    if val_loader is not None:
+        _check_loader("val_loader", val_loader, "validation")
+    if resume and checkpoint_dir is None:
+        raise InputError("--resume needs a checkpoint directory (checkpoint_dir) to resume "
+                         "from; pass checkpoint_dir or drop --resume.")
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+
+    L.seed_everything(seed, workers=True, verbose=False)
+    module = SeqguardModule(model, task=task, loss=loss, optimizer=optimizer, lr=lr,
+                            weight_decay=weight_decay, clip=clip, lr_factor=lr_factor,
+                            lr_patience=lr_patience, target_stats=target_stats,
+                            feature_names=feature_names)
+    monitor = "val_loss" if val_loader is not None else "train_loss"
+    module.monitor = monitor
+    nonfinite = NonFiniteGuard(max_rollbacks=max_rollbacks, lr_drop=lr_drop)
+    best = BestState(monitor)
+    early = EarlyStopping(monitor=monitor, mode="min", patience=int(patience),
+                          check_finite=True, strict=True, verbose=False)
+    cbs: list[L.Callback] = [InputGuard(), nonfinite, GradientHealth(), best, CollapseGuard(),
+                             early, *(callbacks or [])]
+
+    start = 0
+    finished = False
+    ckpt = None
+    if resume:
+        ckpt = load_latest_checkpoint(checkpoint_dir)  # type: ignore[arg-type]
+        if ckpt is None:
+            warnings.warn(f"no training checkpoint in {checkpoint_dir}; starting from epoch 1.",
+                          SeqguardWarning, stacklevel=2)
+        else:
+            start = restore_before_fit(ckpt["state"], module, cbs, source=ckpt["path"])
+            finished = bool(ckpt["state"].get("should_stop"))
+    if checkpoint_dir is not None:
+        cbs.append(EpochCheckpoint(checkpoint_dir))
+
+    remaining = int(epochs) - start
+    if remaining > 0 and not finished:
+        with _quiet(show):
+            trainer = L.Trainer(
+                max_epochs=remaining, accelerator=accelerator, devices=devices,
+                strategy=strategy, precision=precision, deterministic="warn", callbacks=cbs,
+                logger=False, enable_checkpointing=checkpoint_dir is not None,
+                enable_progress_bar=show, enable_model_summary=False, num_sanity_val_steps=0,
+                benchmark=False, log_every_n_steps=max(1, len(train_loader)))  # type: ignore[arg-type]
+            if ckpt is not None:
+                restore_rng_state(ckpt["state"])
+            trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+    else:
+        best.restore(model)
+
+    if module.stop_reason is None:
+        if early.stopping_reason.name == "NON_FINITE_METRIC":
+            module.stop_reason = "non_finite_val"
+        elif early.stopping_reason.name != "NOT_STOPPED":
+            module.stop_reason = "early_stopping"
+    stopped = module.stop_reason or "max_epochs"
+    if stopped == "early_stopping" and not any(e["reason"] == "early_stopping"
+                                               for e in module.events):
+        module.events.append({"epoch": module.history[-1]["epoch"] if module.history else 0,
+                              "step": module.step_count, "guard": "EarlyStopping",
+                              "reason": "early_stopping",
+                              "message": early.stopping_reason_message or "early stopping"})
+    result = FitResult(history=pd.DataFrame(module.history), events=list(module.events),
+                       findings=list(module.findings), best_epoch=best.best_epoch,
+                       best_val_loss=best.best_score if best.best_epoch else math.nan,
+                       stopped_reason=stopped)
+    if nonfinite.failed:
+        finding = next(f for f in module.findings if f["code"] == "non_finite_training")
+        err = TrainingFailed(finding["message"] + " Fix: " + finding["fix"])
+        err.result = result  # type: ignore[attr-defined]
+        raise err
+    if best.best_epoch is None:
+        message = (f"training failed: the {monitor} was never finite "
+                   f"({len(module.history)} epoch(s)); the model produces NaN or inf on the "
+                   "validation windows.")
+        fix = ("Check the validation inputs are finite and scaled like the training inputs, "
+               "and lower --lr.")
+        result.findings.append({"severity": "error", "code": "non_finite_validation",
+                                "message": message, "evidence": {"history": module.history},
+                                "fix": fix})
+        err = TrainingFailed(message + " Fix: " + fix)
+        err.result = result  # type: ignore[attr-defined]
+        raise err
+    return result
