@@ -369,7 +369,7 @@ def evaluate(run_dir: str, data: str, fmt: str) -> None:
               help="Run directory to write.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Folder holding beijing_pm25/ (else $SEQGUARD_DATA, else download).")
-@click.option("--epochs", type=int, default=4, show_default=True)
+@click.option("--epochs", type=int, default=3, show_default=True)
 @click.option("--quiet", is_flag=True)
 @click.option("--config", type=click.Path(), help="TOML file with any of these options.")
 def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str | None) -> None:
@@ -391,7 +391,7 @@ def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str |
         if f.severity != "info" or f.column == "pm2.5":
             click.echo(f"  {f.severity:8s} {f.column or '-'}: {f.message}")
     kw = {"input_len": 48, "horizon": 24, "epochs": epochs, "patience": 3,
-          "lr": 3e-3, "batch_size": 512}
+          "lr": 3e-3, "batch_size": 512, "hidden": 32}
     kw |= {"time_col": "year,month,day,hour", "features": features, "categorical": "cbwd"}
     _run_fit(table, "pm2.5", out, "forecast", "lstm", quiet, True, False, kw)
 
