@@ -13,8 +13,9 @@ in two ways:
 
 Both see the same batches from the same loader (pre-built tensors, sliced per
 batch). The two are run alternately ``--repeats`` times after a warm-up; the best
-time of each is reported as windows per second, and ``ratio`` = fit_model / plain
-(target: at least 0.85). ``epoch_ratio`` uses the time of the training epoch alone
+time of each is reported as windows per second (the minimum is the estimate least
+disturbed by other processes on a shared machine), and ``ratio`` = fit_model / plain
+(target: at least 0.85). ``cpu_ratio`` is the same ratio from the process CPU time. ``epoch_ratio`` uses the time of the training epoch alone
 (between ``on_train_epoch_start`` and ``on_train_epoch_end``, validation included)
 instead of the whole ``fit_model`` call.
 
@@ -73,7 +74,7 @@ class TensorBatches:
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)
+        return (len(self.x) + self.batch_size - 1) // self.batch_size
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         n = len(self.x)
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
@@ -174,11 +175,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     plain_s: list[float] = []
     call_s: list[float] = []
     epoch_s: list[float] = []
+    plain_cpu: list[float] = []
+    call_cpu: list[float] = []
     for _ in range(args.repeats):
         train.set_epoch(0)
+        c0 = time.process_time()
         plain_s.append(plain_epoch(fresh(), train))
+        plain_cpu.append(time.process_time() - c0)
         train.set_epoch(0)
+        c0 = time.process_time()
         c, e = guarded_epoch(fresh(), train, val)
+        call_cpu.append(time.process_time() - c0)
         call_s.append(c)
         epoch_s.append(e)
     n = args.windows
@@ -192,8 +199,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "fit_model_epoch_windows_per_s": n / min(epoch_s),
         "ratio": min(plain_s) / min(call_s),
         "epoch_ratio": min(plain_s) / min(epoch_s),
+        "cpu_ratio": min(plain_cpu) / min(call_cpu),
         "target_ratio": 0.85,
         "plain_s": plain_s, "fit_model_s": call_s, "fit_model_epoch_s": epoch_s,
+        "plain_cpu_s": plain_cpu, "fit_model_cpu_s": call_cpu,
         "torch": torch.__version__, "lightning": L.__version__,
         "machine": platform.machine(), "python": platform.python_version(),
     }
@@ -201,8 +210,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"plain loop : {result['plain_windows_per_s']:9.0f} windows/s")
     print(f"fit_model  : {result['fit_model_windows_per_s']:9.0f} windows/s (whole call), "
           f"{result['fit_model_epoch_windows_per_s']:.0f} (epoch only)")
-    print(f"ratio      : {result['ratio']:.3f} (epoch only {result['epoch_ratio']:.3f}; "
-          f"target >= {result['target_ratio']})")
+    print(f"ratio      : {result['ratio']:.3f} (epoch only {result['epoch_ratio']:.3f}, "
+          f"CPU time {result['cpu_ratio']:.3f}; target >= {result['target_ratio']})")
     print(json.dumps(result))
     return result
 

@@ -20,12 +20,19 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from seqguard.errors import InputError, SeqguardWarning, TrainingFailed
-from seqguard.training import (FitResult, GradientHealth, NonFiniteGuard, fit_model,
-                               load_latest_checkpoint, masked_loss, save_checkpoint)
+from seqguard.training import (
+    FitResult,
+    GradientHealth,
+    NonFiniteGuard,
+    fit_model,
+    load_latest_checkpoint,
+    masked_loss,
+    save_checkpoint,
+)
 from seqguard.training.collapse import dead_unit_fraction, gate_saturation
 
 F, LEN, H = 3, 8, 2
-FAST = dict(accelerator="cpu", devices=1, progress=False)
+FAST = {"accelerator": "cpu", "devices": 1, "progress": False}
 
 
 # --------------------------------------------------------------------- stand-ins
@@ -373,7 +380,8 @@ def test_unscaled_target_gives_a_constant_predictions_finding(seed):
     assert "the target is not scaled (mean 1e+04, std 3" in finding["message"]
     assert "--target-scaler standard" in finding["fix"]
     assert "too_short" in codes  # the loss was still falling at the last epoch
-    assert any(e["reason"] == "constant_predictions" for e in res.events)
+    event = next(e for e in res.events if e["reason"] == "constant_predictions")
+    assert event["epoch"] == 3 and event["guard"] == "CollapseGuard"
 
 
 def test_healthy_model_has_no_collapse_finding(seed):
@@ -505,7 +513,7 @@ def test_resume_gives_the_same_result_as_an_uninterrupted_run(seed, tmp_path):
                                rtol=1e-6, atol=1e-7)
     assert resumed.best_epoch == full.best_epoch
     assert resumed.best_val_loss == pytest.approx(full.best_val_loss, rel=1e-6)
-    assert sorted(p.name for p in tmp_path.iterdir())[-1] == "epoch-0004.safetensors"
+    assert max(p.name for p in tmp_path.iterdir()) == "epoch-0004.safetensors"
 
 
 def test_resume_of_a_finished_run_trains_no_more(seed, tmp_path):
@@ -656,8 +664,8 @@ def test_classify_binary_and_multiclass_and_tag_train(seed):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"optimizer": "adamm"}, r"'optimizer' option must be one of adamw, adam, rmsprop, sgd; "
-                             r"got 'adamm' instead\. Did you mean 'adam'\?"),
+    ({"optimizer": "adamm"}, (r"'optimizer' option must be one of adamw, adam, rmsprop, sgd; "
+                              r"got 'adamm' instead\. Did you mean 'adam'\?")),
     ({"loss": "mae"}, r"'loss' option must be one of l1, mse, huber; got 'mae'"),
     ({"task": "regress"}, r"'task' option must be one of forecast, tag, classify"),
     ({"epochs": 0}, r"'epochs' option \(--epochs\) must be an integer > 0; got 0"),
@@ -686,14 +694,16 @@ def test_window_loader_epochs_follow_the_run(seed, tmp_path):
     class Loader:
         def __init__(self):
             self.x, self.y, self.last = make_data(64)
+            self.epoch = -1
 
         def set_epoch(self, e):
-            seen.append(e)
+            self.epoch = e
 
         def __len__(self):
             return 2
 
         def __iter__(self):
+            seen.append(self.epoch)
             for a in (0, 32):
                 y = self.y[a:a + 32]
                 yield {"x": self.x[a:a + 32], "y": y, "y_mask": torch.isfinite(y),

@@ -7,25 +7,31 @@
 from __future__ import annotations
 
 from .checkpoint import EpochCheckpoint, load_latest_checkpoint, save_checkpoint
-from .guards import (BestState, CollapseGuard, GradientHealth, InputGuard, NonFiniteGuard,
-                     default_guards)
-from .losses import classification_loss, masked_loss
+from .guards import (
+                     BestState,
+                     CollapseGuard,
+                     GradientHealth,
+                     InputGuard,
+                     NonFiniteGuard,
+                     default_guards,
+)
 from .loop import FitResult, fit_model
+from .losses import classification_loss, masked_loss
 from .module import SeqguardModule
 
 __all__ = [
-    "fit_model",
-    "FitResult",
-    "SeqguardModule",
-    "masked_loss",
-    "classification_loss",
-    "InputGuard",
-    "NonFiniteGuard",
-    "GradientHealth",
-    "BestState",
-    "CollapseGuard",
-    "default_guards",
-    "EpochCheckpoint",
-    "save_checkpoint",
-    "load_latest_checkpoint",
+                     "BestState",
+                     "CollapseGuard",
+                     "EpochCheckpoint",
+                     "FitResult",
+                     "GradientHealth",
+                     "InputGuard",
+                     "NonFiniteGuard",
+                     "SeqguardModule",
+                     "classification_loss",
+                     "default_guards",
+                     "fit_model",
+                     "load_latest_checkpoint",
+                     "masked_loss",
+                     "save_checkpoint",
 ]

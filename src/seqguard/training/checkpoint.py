@@ -51,9 +51,16 @@ from safetensors.torch import save as st_save
 
 from ..errors import InputError, SeqguardWarning
 
-__all__ = ["EpochCheckpoint", "save_checkpoint", "load_latest_checkpoint",
-           "collect_training_state", "restore_before_fit", "restore_rng_state",
-           "restore_training_state", "FORMAT"]
+__all__ = [
+    "FORMAT",
+    "EpochCheckpoint",
+    "collect_training_state",
+    "load_latest_checkpoint",
+    "restore_before_fit",
+    "restore_rng_state",
+    "restore_training_state",
+    "save_checkpoint",
+]
 
 FORMAT = "seqguard-training-checkpoint"
 VERSION = 1
@@ -237,7 +244,7 @@ def _set_rng_state(state: dict[str, Any]) -> None:
 def collect_training_state(trainer: L.Trainer, pl_module: Any) -> dict[str, Any]:
     """Everything a resumed run needs, taken at the end of an epoch."""
     callbacks = {}
-    for cb in trainer.callbacks:
+    for cb in trainer.callbacks:  # type: ignore[attr-defined]
         sd = cb.state_dict()
         if sd:
             callbacks[cb.state_key] = sd

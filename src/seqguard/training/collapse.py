@@ -29,13 +29,13 @@ of the run, at most ``max_windows`` windows.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import lightning as L
 import torch
 from torch import nn
 
-__all__ = ["CollapseGuard", "gate_saturation", "dead_unit_fraction"]
+__all__ = ["CollapseGuard", "dead_unit_fraction", "gate_saturation"]
 
 
 def _fmt(x: float) -> str:
@@ -58,11 +58,13 @@ def gate_saturation(layer: nn.RNNBase, x: torch.Tensor, limit: float = 6.0) -> f
     if layer.batch_first:
         x = x.transpose(0, 1)
     x = x.float()
-    w_ih = layer.weight_ih_l0.float()
-    w_hh = layer.weight_hh_l0.float()
-    b_ih = layer.bias_ih_l0.float() if layer.bias else torch.zeros(w_ih.shape[0])
-    b_hh = layer.bias_hh_l0.float() if layer.bias else torch.zeros(w_hh.shape[0])
-    hidden = w_hh.shape[1]
+    w_ih = cast(torch.Tensor, layer.weight_ih_l0).detach().float()
+    w_hh = cast(torch.Tensor, layer.weight_hh_l0).detach().float()
+    zeros_i = torch.zeros(w_ih.shape[0], device=x.device)
+    zeros_h = torch.zeros(w_hh.shape[0], device=x.device)
+    b_ih = cast(torch.Tensor, layer.bias_ih_l0).detach().float() if layer.bias else zeros_i
+    b_hh = cast(torch.Tensor, layer.bias_hh_l0).detach().float() if layer.bias else zeros_h
+    hidden = int(w_hh.shape[1])
     h = x.new_zeros(x.shape[1], hidden)
     c = x.new_zeros(x.shape[1], hidden)
     gx = x @ w_ih.T + b_ih
@@ -161,8 +163,8 @@ class CollapseGuard(L.Callback):
                    f"{_fmt(ratio)} at epoch {epoch} (below {self.threshold}). Likely causes: "
                    f"{listed}.")
         fixes = [c["fix"] for c in causes] or [
-            "Check the features carry information about the target (seqguard audit) and "
-            "compare with the baselines."]
+            ("Check the features carry information about the target (seqguard audit) and "
+             "compare with the baselines.")]
         evidence = {"ratio": ratio, "epoch": epoch, "threshold": self.threshold,
                     "ratios": [r.get("collapse_ratio", math.nan) for r in history],
                     "causes": causes}

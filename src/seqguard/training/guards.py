@@ -26,8 +26,14 @@ from .gradient_health import GradientHealth
 from .input_guard import InputGuard
 from .nonfinite import NonFiniteGuard
 
-__all__ = ["InputGuard", "NonFiniteGuard", "GradientHealth", "BestState", "CollapseGuard",
-           "default_guards"]
+__all__ = [
+    "BestState",
+    "CollapseGuard",
+    "GradientHealth",
+    "InputGuard",
+    "NonFiniteGuard",
+    "default_guards",
+]
 
 
 def default_guards(monitor: str = "val_loss", max_rollbacks: int = 5,

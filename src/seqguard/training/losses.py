@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from ..errors import InputError, did_you_mean
 
-__all__ = ["REGRESSION_LOSSES", "masked_loss", "classification_loss", "check_loss_name"]
+__all__ = ["REGRESSION_LOSSES", "check_loss_name", "classification_loss", "masked_loss"]
 
 REGRESSION_LOSSES = ("l1", "mse", "huber")
 

@@ -45,8 +45,15 @@ from torch import nn
 from ..errors import InputError, did_you_mean
 from .losses import check_loss_name, classification_loss, masked_loss
 
-__all__ = ["SeqguardModule", "StepStats", "EpochStats", "TASKS", "OPTIMIZERS",
-           "build_optimizer", "grad_group_names"]
+__all__ = [
+    "OPTIMIZERS",
+    "TASKS",
+    "EpochStats",
+    "SeqguardModule",
+    "StepStats",
+    "build_optimizer",
+    "grad_group_names",
+]
 
 TASKS = ("forecast", "tag", "classify")
 OPTIMIZERS = ("adamw", "adam", "rmsprop", "sgd")
@@ -225,8 +232,12 @@ class SeqguardModule(L.LightningModule):
     def epoch_number(self) -> int:
         """The current epoch, counted from 1 over the whole run (resume included)."""
         trainer = self._trainer
-        local = trainer.current_epoch if trainer is not None else 0
-        return self.epoch_offset + local + 1
+        if trainer is None:
+            return self.epoch_offset + 1
+        # ``ready`` counts epochs whose start hooks began: right inside an epoch (from
+        # the first ``on_train_epoch_start``) and still the last epoch after the loop.
+        ready = trainer.fit_loop.epoch_progress.current.ready
+        return self.epoch_offset + max(int(ready), 1)
 
     @property
     def current_lr(self) -> float:
@@ -312,7 +323,9 @@ class SeqguardModule(L.LightningModule):
                 norms = torch.stack(torch._foreach_norm(grads)).float()  # type: ignore[arg-type]
                 gsq.index_add_(0, index, norms.square())
             total = gsq.sum().sqrt()
-            host = torch.stack([self._a.loss_t.float(), self._a.n_t.float(), total]).tolist()
+            loss_t, n_t = self._a.loss_t, self._a.n_t
+            assert loss_t is not None and n_t is not None  # set by training_step
+            host = torch.stack([loss_t.float(), n_t.float(), total]).tolist()
             self._a.stats = StepStats(host[0], host[1], host[2], total, gsq.sqrt())
         return self._a.stats
 
@@ -466,9 +479,22 @@ class SeqguardModule(L.LightningModule):
 class _Sums:
     """Per-step and per-epoch numbers, in a plain object (cheap attribute writes)."""
 
-    __slots__ = ("loss_t", "n_t", "stats", "skip", "epoch_stats", "sum_loss", "sum_n",
-                 "n_steps", "n_skipped", "n_clipped", "sum_total_norm", "sum_group", "val",
-                 "val_shift")
+    __slots__ = (
+        "epoch_stats",
+        "loss_t",
+        "n_clipped",
+        "n_skipped",
+        "n_steps",
+        "n_t",
+        "skip",
+        "stats",
+        "sum_group",
+        "sum_loss",
+        "sum_n",
+        "sum_total_norm",
+        "val",
+        "val_shift",
+    )
 
     def __init__(self, n_groups: int, device: torch.device) -> None:
         self.loss_t: torch.Tensor | None = None
