@@ -721,3 +721,76 @@ def test_fit_model_is_reexported():
                               "InputGuard", "NonFiniteGuard", "GradientHealth", "BestState",
                               "CollapseGuard", "EpochCheckpoint"}
     assert Path(t.__file__).parent.name == "training"
+
+
+# --------------------------------------------------------------------- AMP branch, real loaders
+class _FakeScaler(L.Callback):
+    """Pretend a GradScaler is active (the 16-mixed path cannot run on CPU)."""
+
+    def on_train_start(self, trainer, pl_module):
+        trainer.precision_plugin.scaler = object()
+
+    def on_train_end(self, trainer, pl_module):
+        del trainer.precision_plugin.scaler
+
+
+def test_gradient_overflow_under_a_grad_scaler_is_skipped_not_rolled_back(seed):
+    train, val = loaders()
+    torch.manual_seed(0)
+    model = Tiny()
+    calls = {"n": 0}
+
+    def overflow_on_step_2(g):
+        calls["n"] += 1
+        return g * float("inf") if calls["n"] == 2 else g
+
+    model.head.bias.register_hook(overflow_on_step_2)
+    guard_skips = []
+
+    class Watch(L.Callback):
+        def on_train_end(self, trainer, pl_module):
+            guard_skips.extend(cb.amp_skips for cb in trainer.callbacks
+                               if isinstance(cb, NonFiniteGuard))
+
+    res = fit_model(model, train, val, epochs=1, callbacks=[_FakeScaler(), Watch()], **FAST)
+    assert guard_skips == [1]
+    assert not [e for e in res.events if e["guard"] == "NonFiniteGuard"]
+    assert res.history["skipped_steps"].iloc[0] == 1 and res.history["lr"].iloc[0] == 1e-3
+    assert all_finite(model)
+
+
+def test_resume_is_exact_with_seqguards_window_loader(seed, tmp_path):
+    windows = pytest.importorskip("seqguard.windows")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, F)).astype(np.float32)
+    y = (X[:, 0] + 0.1 * rng.standard_normal(600)).astype(np.float32)
+    y[rng.random(600) < 0.1] = np.nan
+    part = np.zeros(600, dtype=np.int8)
+    part[480:] = 1
+    ds = {w: windows.ForecastWindows(X, y, [0, 600], LEN, H, part=part, which=w)
+          for w in ("train", "val")}
+    torch.manual_seed(5)
+    init = Tiny(dropout=0.2).state_dict()
+
+    def run(**kw):
+        model = Tiny(dropout=0.2)
+        model.load_state_dict(init)
+        train = windows.WindowLoader(ds["train"], 64, shuffle=True, seed=3)
+        val = windows.WindowLoader(ds["val"], 128)
+        if kw.pop("torch_loader", False):
+            train, val = train.torch_loader(), val.torch_loader()
+        snaps = _Snapshots()
+        res = fit_model(model, train, val, epochs=3, seed=1, patience=10, lr=1e-2,
+                        callbacks=[snaps, *kw.pop("callbacks", [])], **kw, **FAST)
+        return res, snaps.states[-1]
+
+    for torch_loader in (False, True):
+        d = tmp_path / str(torch_loader)
+        full, last_full = run(torch_loader=torch_loader)
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            run(torch_loader=torch_loader, checkpoint_dir=d, callbacks=[_Crash(2)])
+        resumed, last_resumed = run(torch_loader=torch_loader, checkpoint_dir=d, resume=True)
+        for k, v in last_full.items():
+            assert torch.allclose(last_resumed[k], v, atol=1e-6), (torch_loader, k)
+        np.testing.assert_allclose(resumed.history["train_loss"], full.history["train_loss"],
+                                   rtol=1e-6)
