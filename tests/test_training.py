@@ -271,8 +271,8 @@ def test_nan_input_raises_naming_the_feature(seed):
     x[40, 5, 2] = float("nan")
     train = DataLoader(TensorDataset(x, y, last), batch_size=32, collate_fn=collate)
     with pytest.raises(InputError, match=r"NaN reached the model in feature 'x3' \(column 2 of "
-                                         r"x\), training batch 1 of epoch 1 \(window 8, time "
-                                         r"step 5; 1 non-finite") as info:
+                                         r"x\), training batch index 1 of epoch 1 \(window index 8, "
+                                         r"time step 5; 1 non-finite") as info:
         fit_model(Tiny(), train, None, epochs=1, feature_names=["x1", "x2", "x3"], **FAST)
     assert "preprocessing bug" in str(info.value)
 
@@ -284,12 +284,12 @@ def test_inf_in_validation_input_and_nan_last_are_caught(seed):
     x[3, 1, 1] = float("nan")
     val = DataLoader(TensorDataset(x, y, last), batch_size=64, collate_fn=collate)
     with pytest.raises(InputError, match=r"an infinite value reached the model in feature 0 "
-                                         r".*validation batch 0.*Affected features: 0, 1"):
+                                         r".*validation batch index 0.*Affected features: 0, 1"):
         fit_model(Tiny(), train, val, epochs=1, **FAST)
     x, y, last = make_data(64)
     last[10] = float("nan")
     train = DataLoader(TensorDataset(x, y, last), batch_size=64, collate_fn=collate)
-    with pytest.raises(InputError, match=r"NaN reached the model in 'last'.*window 10"):
+    with pytest.raises(InputError, match=r"NaN reached the model in 'last'.*window index 10"):
         fit_model(Tiny(), train, None, epochs=1, **FAST)
 
 
@@ -382,6 +382,7 @@ def test_unscaled_target_gives_a_constant_predictions_finding(seed):
     assert "too_short" in codes  # the loss was still falling at the last epoch
     event = next(e for e in res.events if e["reason"] == "constant_predictions")
     assert event["epoch"] == 3 and event["guard"] == "CollapseGuard"
+    assert "CollapseGuard:constant_predictions" in res.history["guard_events"].iloc[2]
 
 
 def test_healthy_model_has_no_collapse_finding(seed):
@@ -453,6 +454,7 @@ def test_early_stopping_stops_on_a_flat_validation_loss(seed):
     assert res.history["val_loss"].nunique() == 1
     assert res.best_epoch == 1
     assert res.events[-1]["guard"] == "EarlyStopping"
+    assert res.history["guard_events"].iloc[2] == "EarlyStopping:early_stopping@18"
 
 
 def test_without_validation_the_training_loss_is_monitored(seed):

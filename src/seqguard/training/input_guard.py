@@ -60,7 +60,7 @@ class InputGuard(L.Callback):
         if ok:
             return
         epoch = getattr(pl_module, "epoch_number", None)
-        where = f"{part} batch {batch_idx}" + (f" of epoch {epoch}" if epoch else "")
+        where = f"{part} batch index {batch_idx}" + (f" of epoch {epoch}" if epoch else "")
         bad = ~torch.isfinite(x)
         if bool(bad.any()):
             per_feature = bad.reshape(-1, x.shape[-1]).sum(0)
@@ -82,7 +82,7 @@ class InputGuard(L.Callback):
                 listed = [names[f] if names is not None and f < len(names) else f
                           for f in features]
                 others = f" Affected features: {format_list(listed)}."
-            at = f"window {window}" + (f", time step {step}" if step is not None else "")
+            at = f"window index {window}" + (f", time step {step}" if step is not None else "")
             raise InputError(
                 f"{kind} reached the model in feature {label(j)}, {where} ({at}; {n_bad} "
                 f"non-finite value(s) in this batch).{others} This is a preprocessing bug: "
@@ -93,6 +93,6 @@ class InputGuard(L.Callback):
         window = int(torch.nonzero(~torch.isfinite(last.reshape(last.shape[0], -1)))[0, 0])
         raise InputError(
             f"{_kind(last)} reached the model in 'last' (the last observed target value "
-            f"the residual head adds back), {where} (window {window}). The window has no "
+            f"the residual head adds back), {where} (window index {window}). The window has no "
             "observed target value in its input; build windows with "
             "seqguard.windows.last_observed, or use --head direct.")

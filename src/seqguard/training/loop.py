@@ -323,6 +323,9 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
                               "step": module.step_count, "guard": "EarlyStopping",
                               "reason": "early_stopping",
                               "message": early.stopping_reason_message or "early stopping"})
+    for row in module.history:  # events recorded after a row was written (end of training)
+        row["guard_events"] = "; ".join(f"{e['guard']}:{e['reason']}@{e['step']}"
+                                        for e in module.events if e["epoch"] == row["epoch"])
     result = FitResult(history=pd.DataFrame(module.history), events=list(module.events),
                        findings=list(module.findings), best_epoch=best.best_epoch,
                        best_val_loss=best.best_score if best.best_epoch else math.nan,
