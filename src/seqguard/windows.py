@@ -746,7 +746,8 @@ class WindowLoader:
     """Iterate ready batches of a window dataset: one :meth:`gather` per batch.
 
     A drop-in substitute for a ``DataLoader`` in Lightning's ``fit`` (it has
-    ``__iter__``, ``__len__``, ``dataset``, ``batch_size`` and ``set_epoch``).
+    ``__iter__``, ``__len__``, ``dataset``, ``batch_size``, ``sampler``,
+    ``batch_sampler`` and ``set_epoch``).
 
     Parameters
     ----------
@@ -776,6 +777,9 @@ class WindowLoader:
         self.seed = seed
         self.drop_last = drop_last
         self.sampler = WindowBatchSampler(len(dataset), batch_size, shuffle, seed, drop_last)
+        # Lightning reads ``batch_sampler`` of anything that has a ``sampler``; ``None``
+        # says, as for a DataLoader with batch_size=None, that ``sampler`` yields batches.
+        self.batch_sampler = None
 
     def set_epoch(self, epoch: int) -> None:
         """Use epoch ``epoch``'s shuffle order on the next pass."""

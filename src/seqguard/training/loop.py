@@ -33,7 +33,6 @@ import pandas as pd
 import torch
 from lightning.pytorch.callbacks import EarlyStopping
 from torch import nn
-from torch.utils.data import DataLoader
 
 from ..errors import InputError, SeqguardWarning, TrainingFailed
 from .best_state import BestState
@@ -123,24 +122,6 @@ def _quiet(progress: bool) -> Iterator[None]:
                 lg.setLevel(lv)
             torch.use_deterministic_algorithms(det[0], warn_only=det[1])
             torch.utils.deterministic.fill_uninitialized_memory = det[2]  # type: ignore[attr-defined]
-
-
-class _Batches:
-    """Only ``__iter__`` and ``__len__`` of a loader.
-
-    Lightning inspects a validation loader that has a ``sampler`` as if it were a
-    ``DataLoader`` (it reads ``batch_sampler`` too); a custom loader such as
-    ``WindowLoader`` is passed through this view so that it is simply iterated.
-    """
-
-    def __init__(self, loader: Any) -> None:
-        self.loader = loader
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.loader)
-
-    def __len__(self) -> int:
-        return len(self.loader)
 
 
 def _check_loader(name: str, loader: Any, flag: str) -> None:
@@ -305,8 +286,6 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
             _set_loader_epoch(train_loader, start)
             if ckpt is not None:
                 restore_rng_state(ckpt["state"])
-            if val_loader is not None and not isinstance(val_loader, DataLoader):
-                val_loader = _Batches(val_loader)
             trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
     else:
         best.restore(model)
