@@ -29,13 +29,15 @@ of the run, at most ``max_windows`` windows.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any, cast
 
 import lightning as L
 import torch
 from torch import nn
 
-__all__ = ["CollapseGuard", "dead_unit_fraction", "gate_saturation"]
+__all__ = ["GRU_GATES", "LSTM_GATES", "CollapseGuard", "dead_unit_fraction", "gate_saturation",
+           "gate_saturation_by_gate", "target_scale_cause"]
 
 
 def _fmt(x: float) -> str:
@@ -49,11 +51,20 @@ def _first_recurrent(model: nn.Module) -> nn.RNNBase | None:
     return None
 
 
-def gate_saturation(layer: nn.RNNBase, x: torch.Tensor, limit: float = 6.0) -> float:
-    """Share of the first layer's gate pre-activations with ``|z| > limit``.
+#: Gate names of layer 0 of an ``nn.LSTM`` / ``nn.GRU`` (torch's order) and which of
+#: them go through tanh (the others through sigmoid).
+LSTM_GATES = ("input", "forget", "cell", "output")
+GRU_GATES = ("reset", "update", "new")
+_TANH_GATES = ("cell", "new")
 
-    Recomputes layer 0 (forward direction) of an ``nn.LSTM`` / ``nn.GRU`` step by
-    step from its weights, starting from zero state, on input ``x``.
+
+def _gate_preactivations(layer: nn.RNNBase, x: torch.Tensor) -> Iterator[torch.Tensor]:
+    """Yield layer 0's gate pre-activations ``(B, G * hidden)`` step by step.
+
+    Recomputes the forward direction of an ``nn.LSTM`` / ``nn.GRU`` from its weights,
+    starting from zero state, on input ``x``; the gates are in torch's order
+    (:data:`LSTM_GATES` / :data:`GRU_GATES`). For a GRU the ``new`` gate's
+    pre-activation includes the reset-gated recurrent part.
     """
     if layer.batch_first:
         x = x.transpose(0, 1)
@@ -68,8 +79,6 @@ def gate_saturation(layer: nn.RNNBase, x: torch.Tensor, limit: float = 6.0) -> f
     h = x.new_zeros(x.shape[1], hidden)
     c = x.new_zeros(x.shape[1], hidden)
     gx = x @ w_ih.T + b_ih
-    saturated = 0
-    total = 0
     for t in range(x.shape[0]):
         gh = h @ w_hh.T + b_hh
         if isinstance(layer, nn.LSTM):
@@ -86,9 +95,78 @@ def gate_saturation(layer: nn.RNNBase, x: torch.Tensor, limit: float = 6.0) -> f
             z = torch.cat([r, zz, n], dim=1)
             u = torch.sigmoid(zz)
             h = (1 - u) * torch.tanh(n) + u * h
+        yield z
+
+
+def gate_saturation(layer: nn.RNNBase, x: torch.Tensor, limit: float = 6.0) -> float:
+    """Share of the first layer's gate pre-activations with ``|z| > limit``.
+
+    Recomputes layer 0 (forward direction) of an ``nn.LSTM`` / ``nn.GRU`` step by
+    step from its weights, starting from zero state, on input ``x``.
+    """
+    saturated = 0
+    total = 0
+    for z in _gate_preactivations(layer, x):
         saturated += int((z.abs() > limit).sum())
         total += z.numel()
     return saturated / max(total, 1)
+
+
+def gate_saturation_by_gate(layer: nn.RNNBase, x: torch.Tensor,
+                            tol: float = 0.01) -> dict[str, float]:
+    """Share of each gate's activations of layer 0 within ``tol`` of their bounds.
+
+    A sigmoid gate counts as saturated when its activation is within ``tol`` of 0 or
+    1 (``|z| > log((1 - tol) / tol)``), a tanh gate (LSTM ``cell``, GRU ``new``) when
+    within ``tol`` of -1 or 1 (``|z| > atanh(1 - tol)``). Saturated gates pass
+    (almost) no gradient.
+
+    Returns
+    -------
+    dict
+        ``{gate name: share}`` for every gate, and ``"all"``: the share over every
+        gate activation.
+    """
+    names = LSTM_GATES if isinstance(layer, nn.LSTM) else GRU_GATES
+    limits = [math.atanh(1 - tol) if g in _TANH_GATES else math.log((1 - tol) / tol)
+              for g in names]
+    counts = [0] * len(names)
+    total = 0
+    for z in _gate_preactivations(layer, x):
+        for k, chunk in enumerate(z.chunk(len(names), dim=1)):
+            counts[k] += int((chunk.abs() > limits[k]).sum())
+        total += z.shape[0] * (z.shape[1] // len(names))
+    out = {g: counts[k] / max(total, 1) for k, g in enumerate(names)}
+    out["all"] = sum(counts) / max(total * len(names), 1)
+    return out
+
+
+def target_scale_cause(mean: float, std: float) -> dict[str, Any] | None:
+    """The ``unscaled_target`` cause when the target the model sees is not scaled.
+
+    ``mean`` and ``std`` are the training target's, in the units the model predicts.
+    The target counts as unscaled when ``std > 10``, or when ``|mean| > 1`` and
+    ``|mean| > 10 std`` (an offset target: a model that starts near zero spends its
+    training reaching the offset and predicts a near-constant value, the classic
+    cause of constant predictions).
+
+    Returns
+    -------
+    dict or None
+        ``{"code", "message", "evidence", "fix"}``, or ``None`` when the target is
+        scaled.
+    """
+    if not (math.isfinite(mean) and math.isfinite(std)):
+        return None
+    if not (std > 10 or (abs(mean) > 1 and abs(mean) > 10 * std)):
+        return None
+    return {
+        "code": "unscaled_target",
+        "message": f"the target is not scaled (mean {_fmt(mean)}, std {_fmt(std)} "
+                   "in the units the model sees)",
+        "evidence": {"mean": mean, "std": std},
+        "fix": "Scale the target (--target-scaler standard) or use the residual "
+               "head (--head residual)."}
 
 
 def dead_unit_fraction(output: torch.Tensor, tol: float = 1e-6) -> float:
@@ -208,15 +286,9 @@ class CollapseGuard(L.Callback):
             if y.numel() > 1:
                 stats = {"mean": float(y.mean()), "std": float(y.std())}
         if stats is not None and pl_module.task != "classify":
-            mean, std = float(stats["mean"]), float(stats["std"])
-            if std > 10 or (abs(mean) > 1 and abs(mean) > 10 * std):
-                causes.append({
-                    "code": "unscaled_target",
-                    "message": f"the target is not scaled (mean {_fmt(mean)}, std {_fmt(std)} "
-                               "in the units the model sees)",
-                    "evidence": {"mean": mean, "std": std},
-                    "fix": "Scale the target (--target-scaler standard) or use the residual "
-                           "head (--head residual)."})
+            cause = target_scale_cause(float(stats["mean"]), float(stats["std"]))
+            if cause is not None:
+                causes.append(cause)
         # -- learning rate too high
         rollbacks = [e for e in pl_module.events if e["guard"] == "NonFiniteGuard"]
         losses = [r["train_loss"] for r in history if math.isfinite(r.get("train_loss", math.nan))]
