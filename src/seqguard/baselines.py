@@ -1,4 +1,7 @@
-"""Reference forecasts every model is compared with: persistence, seasonal naive, mean.
+"""Reference predictions every model is compared with.
+
+Forecasting: persistence, seasonal naive, mean. Tagging: mean
+(:func:`tag_baseline_scores`). Classification: majority class and base rate.
 
 All baselines are computed on the same test windows as the model, in the target's
 original units, and scored over observed targets only (see :mod:`seqguard.metrics`).
@@ -40,6 +43,7 @@ __all__ = [
     "persistence",
     "season_from_freq",
     "seasonal_naive",
+    "tag_baseline_scores",
 ]
 
 
@@ -439,6 +443,36 @@ def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
         s = regression_scores(yt, p)
         out[name] = {"mae": s["mae"], "rmse": s["rmse"]}
     return out
+
+
+def tag_baseline_scores(y_true: Any, *, train_mean: float
+                        ) -> dict[str, dict[str, float | None]]:
+    """Score the baselines of sequence tagging: the training mean at every step.
+
+    A tagger never reads the target (at a step it is the answer), so a baseline that
+    reads earlier targets (persistence, seasonal naive) would use information the
+    model does not have; tagging is compared with the ``mean`` baseline only.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_steps,)
+        Scored targets in original units, NaN where missing.
+    train_mean : float
+        Mean of the observed training target.
+
+    Returns
+    -------
+    dict
+        ``{"mean": {"mae", "rmse"}}``, the ``baselines`` entry of a tag metrics.json.
+
+    Examples
+    --------
+    >>> tag_baseline_scores([1.0, np.nan, 3.0], train_mean=2.0)
+    {'mean': {'mae': 1.0, 'rmse': 1.0}}
+    """
+    yt = np.asarray(y_true, dtype=np.float64).reshape(-1)
+    s = regression_scores(yt, mean_baseline(float(train_mean), len(yt), 1)[:, 0])
+    return {"mean": {"mae": s["mae"], "rmse": s["rmse"]}}
 
 
 def _positive_int(name: str, value: Any, flag: str | None = None) -> int:

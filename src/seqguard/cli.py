@@ -271,6 +271,9 @@ def _print_scores(metrics: dict[str, Any]) -> None:
     from rich.table import Table as RichTable
 
     test = metrics.get("test", {})
+    if "accuracy" in test:
+        _print_classification(metrics)
+        return
     if "mae" not in test:
         click.echo(json.dumps(metrics, indent=2))
         return
@@ -284,12 +287,36 @@ def _print_scores(metrics: dict[str, Any]) -> None:
     for name, sc in metrics.get("baselines", {}).items():
         table.add_row(name, fmt(sc.get("mae")), fmt(sc.get("rmse")))
     _console().print(table)
+    if metrics.get("skill_vs_mean") is not None:
+        click.echo(f"skill vs the training mean {metrics['skill_vs_mean']:+.3f} "
+                   f"(1 - MAE/MAE_mean); prediction std ratio "
+                   f"{fmt(metrics.get('prediction_std_ratio'))}.")
     skill = metrics.get("skill_vs_persistence")
     if skill is not None:
         verdict = "beats" if skill > 0 else "does NOT beat"
         click.echo(f"The model {verdict} persistence: skill {skill:+.3f} "
                    f"(1 - MAE/MAE_persistence); prediction std ratio "
                    f"{fmt(metrics.get('prediction_std_ratio'))}.")
+
+
+def _print_classification(metrics: dict[str, Any]) -> None:
+    from rich.table import Table as RichTable
+
+    test, base = metrics["test"], metrics.get("baselines", {})
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"
+    table = RichTable(title=f"test scores of {metrics.get('target')!r} "
+                            f"({metrics.get('n_windows', {}).get('test')} series, "
+                            f"{metrics.get('n_classes')} classes)")
+    for col in ("model", "accuracy", "ROC AUC", "PR AUC", "log loss"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    table.add_row("seqguard", *(fmt(test.get(k)) for k in ("accuracy", "roc_auc", "pr_auc",
+                                                            "log_loss")))
+    table.add_row("majority class", fmt(base.get("majority", {}).get("accuracy")), "-", "-",
+                  "-")
+    table.add_row("base rate", "-", "-", "-", fmt(base.get("base_rate", {}).get("log_loss")))
+    _console().print(table)
+    for key, note in (test.get("notes") or {}).items():
+        click.echo(f"{key}: {note}")
 
 
 def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet: bool,
@@ -327,6 +354,9 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
 def fit(data: str, target: str, out: str, task: str, model_name: str, quiet: bool,
         verbose: bool, overwrite: bool, resume: bool, **kw: Any) -> None:
     """Train a guarded LSTM/GRU on DATA and write the run directory OUT."""
+    if task == "classify" and not kw.get("series_col"):
+        raise InputError("--task classify learns one label per sequence and needs "
+                         "--series-col naming the column that identifies each sequence.")
     _run_fit(data, target, out, task, model_name, quiet, overwrite, resume, kw)
 
 
@@ -334,12 +364,20 @@ def fit(data: str, target: str, out: str, task: str, model_name: str, quiet: boo
 @click.argument("run_dir")
 @click.argument("data")
 @click.option("--out", type=click.Path(), help="CSV file for the predictions (else stdout).")
-def predict(run_dir: str, data: str, out: str | None) -> None:
+@click.option("--future", is_flag=True, help="forecast: the horizon steps after the end of "
+                                             "each series, from its last input-len rows.")
+def predict(run_dir: str, data: str, out: str | None, future: bool) -> None:
     """Predict DATA with the run in RUN_DIR (the same preprocessing as at fit)."""
-    from .estimator import load
+    from .estimator import Forecaster, load
 
     est = load(run_dir)
-    frame = est.predict(data)
+    if not future:
+        frame = est.predict(data)
+    elif isinstance(est, Forecaster):
+        frame = est.predict(data, future=True)
+    else:
+        raise InputError(f"--future forecasts beyond the data, but '{run_dir}' is a "
+                         f"{est.task} run. Leave out --future.")
     if out:
         tmp = Path(out).with_name(f".{Path(out).name}.tmp")
         frame.to_csv(tmp, index=False)

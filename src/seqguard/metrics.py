@@ -18,12 +18,18 @@ binary task.
 
 ``metrics.json`` (see DESIGN.md, "Run directory") is built by :func:`build_metrics`:
 
-* forecast / tag: ``task, target, input_len, horizon, test{mae, rmse, smape, mase,
+* forecast: ``task, target, input_len, horizon, test{mae, rmse, smape, mase,
   by_horizon}, baselines{persistence, seasonal_naive, mean}, skill_vs_persistence,
   prediction_std_ratio, n_windows{train, val, test}, guard_events``;
-* classify: ``task, target, input_len, n_classes, test{accuracy, roc_auc, pr_auc,
-  log_loss, notes}, baselines{majority{accuracy}, base_rate{log_loss}},
+* tag: the same keys (:data:`REGRESSION_KEYS`) with ``horizon`` and
+  ``test.by_horizon`` ``None`` (a tagger predicts the step it reads, there is no
+  horizon), ``baselines{mean}`` and ``skill_vs_persistence`` ``None``, plus
+  ``skill_vs_mean`` (:data:`TAG_KEYS`);
+* classify: ``task, target, input_len, n_classes, classes, test{accuracy, roc_auc,
+  pr_auc, log_loss, notes}, baselines{majority{accuracy}, base_rate{log_loss}},
   skill_vs_base_rate, n_windows{train, val, test}, guard_events``.
+
+docs/metrics.md describes every key.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from .errors import InputError
 __all__ = [
     "CLASSIFICATION_KEYS",
     "REGRESSION_KEYS",
+    "TAG_KEYS",
     "build_metrics",
     "classification_scores",
     "json_safe",
@@ -54,9 +61,12 @@ REGRESSION_KEYS: tuple[str, ...] = (
     "task", "target", "input_len", "horizon", "test", "baselines",
     "skill_vs_persistence", "prediction_std_ratio", "n_windows", "guard_events",
 )
+#: Top-level keys of metrics.json for ``tag``, in order: the regression keys and
+#: ``skill_vs_mean``.
+TAG_KEYS: tuple[str, ...] = REGRESSION_KEYS + ("skill_vs_mean",)
 #: Top-level keys of metrics.json for ``classify``, in order.
 CLASSIFICATION_KEYS: tuple[str, ...] = (
-    "task", "target", "input_len", "n_classes", "test", "baselines",
+    "task", "target", "input_len", "n_classes", "classes", "test", "baselines",
     "skill_vs_base_rate", "n_windows", "guard_events",
 )
 _TASKS = ("forecast", "tag", "classify")
@@ -453,7 +463,7 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
                   y_pred: Any, baselines: Mapping[str, Any],
                   n_windows: Mapping[str, Any], guard_events: int = 0,
                   horizon: int | None = None, y_train: Any = None, season: int = 1,
-                  n_classes: int | None = None,
+                  n_classes: int | None = None, classes: Sequence[Any] | None = None,
                   kind: Literal["auto", "logits", "proba"] = "auto") -> dict[str, Any]:
     """The whole ``metrics.json`` dict, JSON-safe (``None`` for what is not computable).
 
@@ -465,12 +475,15 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
     input_len : int or None
         Input window length (``None`` for variable-length classification).
     y_true, y_pred : array-like
-        Test targets and predictions in original units (regression, shape
-        ``(n_windows, horizon)``), or test labels and logits/probabilities
-        (classification, see :func:`classification_scores`).
+        Test targets and predictions in original units (forecast, shape
+        ``(n_windows, horizon)``; tag, shape ``(n_steps,)``: one entry per scored
+        step), or test labels and logits/probabilities (classification, see
+        :func:`classification_scores`).
     baselines : dict
-        Regression: ``{"persistence": {"mae", "rmse"}, "seasonal_naive": {...},
+        Forecast: ``{"persistence": {"mae", "rmse"}, "seasonal_naive": {...},
         "mean": {...}}`` from :func:`seqguard.baselines.baseline_scores`.
+        Tag: ``{"mean": {"mae", "rmse"}}`` from
+        :func:`seqguard.baselines.tag_baseline_scores`.
         Classification: ``{"majority": {"accuracy"}, "base_rate": {"log_loss"}}`` from
         :func:`seqguard.baselines.classification_baseline_scores`.
     n_windows : dict
@@ -478,18 +491,23 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
     guard_events : int
         Number of guard events during training.
     horizon : int, optional
-        Forecast horizon (regression); defaults to ``y_true``'s number of columns.
+        Forecast horizon; defaults to ``y_true``'s number of columns (ignored for
+        ``tag``, whose ``horizon`` is ``None``).
     y_train, season
         MASE scale (see :func:`mase_scale`).
     n_classes : int, optional
         Required for ``classify``.
+    classes : sequence, optional
+        ``classify``: the label of each class code, in code order (the ``classes``
+        entry; ``None`` when not given).
     kind : {"auto", "logits", "proba"}
         What classification scores are.
 
     Returns
     -------
     dict
-        Keys :data:`REGRESSION_KEYS` or :data:`CLASSIFICATION_KEYS`, in that order.
+        Keys :data:`REGRESSION_KEYS` (forecast), :data:`TAG_KEYS` or
+        :data:`CLASSIFICATION_KEYS`, in that order.
 
     Raises
     ------
@@ -509,6 +527,7 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
             "task": task, "target": str(target),
             "input_len": None if input_len is None else int(input_len),
             "n_classes": int(n_classes),
+            "classes": None if classes is None else list(classes),
             "test": {k: cs[k] for k in ("accuracy", "roc_auc", "pr_auc", "log_loss",
                                         "notes")},
             "baselines": base,
@@ -518,6 +537,22 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         }
         return json_safe(out)
     rs = regression_scores(y_true, y_pred, y_train=y_train, season=season)
+    if task == "tag":
+        base = _pick_baselines(baselines, {"mean": ("mae", "rmse")})
+        out = {
+            "task": task, "target": str(target),
+            "input_len": None if input_len is None else int(input_len),
+            "horizon": None,
+            "test": {k: rs[k] for k in ("mae", "rmse", "smape", "mase")} | {
+                "by_horizon": None},
+            "baselines": base,
+            "skill_vs_persistence": None,
+            "prediction_std_ratio": prediction_std_ratio(y_true, y_pred),
+            "n_windows": _n_windows(n_windows),
+            "guard_events": int(guard_events),
+            "skill_vs_mean": skill(rs["mae"], base["mean"]["mae"]),
+        }
+        return json_safe(out)
     base = _pick_baselines(baselines, {"persistence": ("mae", "rmse"),
                                        "seasonal_naive": ("mae", "rmse"),
                                        "mean": ("mae", "rmse")})
@@ -544,8 +579,9 @@ def _pick_baselines(baselines: Mapping[str, Any],
     missing = [name for name in need if name not in baselines]
     if missing:
         raise InputError(f"baselines lacks {missing}; build it with "
-                         "seqguard.baselines.baseline_scores (regression) or "
-                         "classification_baseline_scores (classify).")
+                         "seqguard.baselines.baseline_scores (forecast), "
+                         "tag_baseline_scores (tag) or classification_baseline_scores "
+                         "(classify).")
     out = {}
     for name, keys in need.items():
         entry = baselines[name]

@@ -129,6 +129,8 @@ class Pipeline(JsonMixin, BaseEstimator):
     split_, features_, scaler_, missing_, target_scaler_
         The fitted steps.
     input_columns_ : columns of the table used as inputs (numeric and categorical).
+        For ``tag`` and ``classify`` the target is never one of them: its value at a
+        step (or the series' label) is the answer, so reading it would leak.
     scaled_columns_ : feature columns that are scaled.
     feature_names_ : the model's input channels, in order.
     n_classes_ : classes (``classify``).
@@ -196,7 +198,12 @@ class Pipeline(JsonMixin, BaseEstimator):
         bounds = table.series_bounds()
         part = self._split(table, groups, bounds, fit=True)
         train = part == TRAIN
-        self.input_columns_ = [c for c in table.value_columns]
+        self.input_columns_ = [c for c in table.value_columns
+                               if self.task == "forecast" or c != self.target]
+        if not self.input_columns_ and not self.calendar:
+            raise InputError(f"{table.source}: no input column besides the target "
+                             f"{self.target!r}. With --task {self.task} the target is the "
+                             "answer, never an input: add the columns to learn it from.")
         frame = self._inputs(table)
         cats = [c for c in self.input_columns_ if c in table.categorical]
         self.features_ = FeatureBuilder.from_specs(
