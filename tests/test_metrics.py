@@ -30,11 +30,13 @@ from seqguard.baselines import (
     persistence,
     season_from_freq,
     seasonal_naive,
+    tag_baseline_scores,
 )
 from seqguard.errors import InputError
 from seqguard.metrics import (
     CLASSIFICATION_KEYS,
     REGRESSION_KEYS,
+    TAG_KEYS,
     build_metrics,
     classification_scores,
     json_safe,
@@ -398,6 +400,48 @@ def test_build_metrics_classification_keys(rng):
     assert m["skill_vs_base_rate"] == pytest.approx(
         1 - m["test"]["log_loss"] / base["base_rate"]["log_loss"])
     json.dumps(m, allow_nan=False)
+
+
+def test_tag_baseline_is_the_training_mean_over_observed_steps(rng):
+    y = rng.normal(10, 3, 200)
+    y[rng.random(200) < 0.2] = np.nan
+    seen = y[~np.isnan(y)]
+    base = tag_baseline_scores(y, train_mean=9.5)
+    assert set(base) == {"mean"}
+    assert base["mean"]["mae"] == pytest.approx(mean_absolute_error(seen, np.full_like(seen, 9.5)))
+    assert base["mean"]["rmse"] == pytest.approx(
+        root_mean_squared_error(seen, np.full_like(seen, 9.5)))
+
+
+def test_build_metrics_tag_keys(rng):
+    y = rng.normal(10, 3, 100)
+    p = y + rng.normal(0, 1, 100)
+    y[::7] = np.nan
+    base = tag_baseline_scores(y, train_mean=10.0)
+    m = build_metrics(task="tag", target="y", input_len=16, y_true=y, y_pred=p,
+                      baselines=base, n_windows={"train": 50, "val": 10, "test": 85},
+                      y_train=rng.normal(10, 3, 300), season=1)
+    assert tuple(m) == TAG_KEYS and TAG_KEYS[:len(REGRESSION_KEYS)] == REGRESSION_KEYS
+    assert m["horizon"] is None and m["test"]["by_horizon"] is None
+    assert set(m["test"]) == {"mae", "rmse", "smape", "mase", "by_horizon"}
+    seen = ~np.isnan(y)
+    assert m["test"]["mae"] == pytest.approx(mean_absolute_error(y[seen], p[seen]))
+    assert m["baselines"] == base and m["skill_vs_persistence"] is None
+    assert m["skill_vs_mean"] == pytest.approx(1 - m["test"]["mae"] / base["mean"]["mae"])
+    assert m["prediction_std_ratio"] == pytest.approx(np.std(p[seen]) / np.std(y[seen]))
+    assert json.loads(json.dumps(m, allow_nan=False)) == m
+    with pytest.raises(InputError, match=r"baselines lacks \['mean'\]"):
+        build_metrics(task="tag", target="y", input_len=16, y_true=y, y_pred=p,
+                      baselines={}, n_windows={})
+
+
+def test_build_metrics_classification_names_the_classes(rng):
+    y = rng.integers(0, 2, 40).astype(float)
+    base = classification_baseline_scores(y, rng.integers(0, 2, 80), 2)
+    m = build_metrics(task="classify", target="label", input_len=None, y_true=y,
+                      y_pred=rng.normal(size=40), baselines=base, n_windows={"test": 40},
+                      n_classes=2, classes=["no", "yes"], kind="logits")
+    assert m["classes"] == ["no", "yes"]
 
 
 def test_build_metrics_errors(rng):
