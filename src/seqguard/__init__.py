@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import datasets
 from .audit import AuditReport, Finding, audit
+from .diagnose import Diagnosis, diagnose
 from .errors import (
     ArtifactError,
     DataWarning,
@@ -40,6 +41,7 @@ __all__ = [
     "Categoricals",
     "ClassifyWindows",
     "DataWarning",
+    "Diagnosis",
     "FeatureBuilder",
     "Finding",
     "ForecastWindows",
@@ -69,6 +71,7 @@ __all__ = [
     "__version__",
     "audit",
     "datasets",
+    "diagnose",
     "load",
     "parse_missing",
     "prepare",

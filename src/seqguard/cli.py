@@ -434,6 +434,29 @@ def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str |
     _run_fit(table, "pm2.5", out, "forecast", "lstm", quiet, True, False, kw)
 
 
+@cli.command("diagnose")
+@click.argument("run_dir")
+@click.argument("data", required=False)
+@click.option("--format", "fmt", type=_Choice(["text", "json"]), default="text",
+              show_default=True, help="Readable list, or stable JSON for machines.")
+@click.option("--verbose", is_flag=True, help="Also print the evidence of each finding.")
+def diagnose_command(run_dir: str, data: str | None, fmt: str, verbose: bool) -> None:
+    """Say why the run in RUN_DIR fails (NaN, constant or useless predictions), cause first.
+
+    Without DATA it uses what the run holds (history, guard findings, weights, audit,
+    fitted statistics, metrics); with DATA it also runs the model on it. The findings
+    go to RUN_DIR/diagnosis.json ("diagnose"). Exit 0 when it ran, whatever it found.
+    """
+    from .diagnose import diagnose, print_diagnosis, save_diagnosis
+
+    result = diagnose(run_dir, data)
+    save_diagnosis(run_dir, result)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        print_diagnosis(result, _console(), verbose=verbose)
+
+
 # --------------------------------------------------------------------- entry
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turning user errors into one line and exit 2."""
