@@ -252,3 +252,15 @@ def test_cli_predict_future_hourly(tmp_path, capsys):
     assert (frame["origin"] == last).all() and list(frame["horizon"]) == [1, 2, 3, 4]
     assert list(frame["time"]) == [last + pd.Timedelta(hours=h) for h in range(1, 5)]
     assert frame["observed"].isna().all() and frame["prediction"].notna().all()
+
+
+@pytest.mark.parametrize("extra,words", [
+    (["--lags", "1"], ["--lags uses the target 'y'", "--task tag", "never an input"]),
+    (["--rolling", "y:3"], ["--rolling uses the target 'y'"]),
+], ids=["target-lags", "target-rolling"])
+def test_cli_tag_target_features_exit_2_and_write_nothing(tmp_path, capsys, extra, words):
+    data = tag_csv(tmp_path / "tag.csv", rows=60)
+    code, _, err = run_cli(["fit", str(data), "--target", "y", "--task", "tag", *_SMALL,
+                            "--out", str(tmp_path / "run"), *extra], capsys)
+    assert_one_error_line(code, err, *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tag.csv"]

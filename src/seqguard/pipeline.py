@@ -181,9 +181,18 @@ class Pipeline(JsonMixin, BaseEstimator):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
                 raise InputError(f"The {flag} option must be a whole number >= 1. Got {v!r}.")
-        FeatureBuilder.from_specs(lags=self.lags, rolling=self.rolling,
-                                  indicators=self.indicators, calendar=self.calendar,
-                                  target=self.target, columns=columns)
+        specs = FeatureBuilder.from_specs(lags=self.lags, rolling=self.rolling,
+                                          indicators=self.indicators, calendar=self.calendar,
+                                          target=self.target, columns=columns)
+        if self.task != "forecast":  # the target is no input of tag / classify
+            for flag, step, attr in (("--lags", specs.lags, "lags"),
+                                     ("--rolling", specs.rolling, "windows"),
+                                     ("--indicators", specs.indicators, "indicators")):
+                if step is not None and self.target in getattr(step, attr):
+                    raise InputError(
+                        f"{flag} uses the target {self.target!r}, but with --task "
+                        f"{self.task} the target is the answer, never an input. Name input "
+                        f"columns instead (e.g. {flag} COLUMN:...).")
 
     # -------------------------------------------------------------------- fit
     def fit(self, table: Table) -> Pipeline:
