@@ -432,11 +432,11 @@ def _spread(n: int, k: int, keep: int | None = None) -> np.ndarray:
 
 
 # ====================================================================== module
-def _as_array(name: str, a: Any) -> np.ndarray:
+def _as_array(name: str, a: Any, dtype: Any = np.float32) -> np.ndarray:
     if isinstance(a, torch.Tensor):
-        a = a.detach().cpu().numpy()
+        a = a.detach().cpu().double().numpy()
     try:
-        arr = np.asarray(a, dtype=np.float32)
+        arr = np.asarray(a, dtype=dtype)
     except (TypeError, ValueError):
         raise InputError(f"diagnose: {name} must be a numeric array or tensor; got a "
                          f"{type(a).__name__} that is not numeric.") from None
@@ -461,7 +461,7 @@ def _module_inputs(data: Any, y: Any, feature_names: list[str] | None
                          f"{X.shape[2]} features (last axis). Pass one name per feature.")
     Y = None
     if y is not None:
-        Y = _as_array("y", y).astype(np.float64)
+        Y = _as_array("y", y, np.float64)
         if Y.ndim == 0 or Y.shape[0] != X.shape[0]:
             raise InputError(f"diagnose: y has shape {Y.shape} but data has {X.shape[0]} "
                              "windows. Pass one target (row) per window.")
@@ -1020,7 +1020,7 @@ def _time_checks(run: _Run, batch: dict[str, Any], history: list[dict[str, Any]]
         return []
     profile = grad.detach().abs().double().mean(dim=(0, 2))
     early, late = float(profile[:k].mean()), float(profile[-k:].mean())
-    ratio = early / late if late > 0 else math.nan
+    ratio = early / late if late > 0 else (math.inf if early > 0 else math.nan)
     ctx["time_profile"] = {"input_len": steps, "early_steps": k, "early_grad": early,
                            "late_grad": late, "early_to_late": ratio}
     from .training.gradient_health import GradientHealth
