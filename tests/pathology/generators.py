@@ -150,18 +150,19 @@ def leading_gaps(leads: dict[str, tuple[int, int]], n: int = 400,
     return pd.concat(parts, ignore_index=True)
 
 
-def labelled_sequences(n_series: int = 160, seed: int = 8) -> pd.DataFrame:
+def labelled_sequences(n_series: int = 300, seed: int = 8) -> pd.DataFrame:
     """Variable-length sequences (10..60 steps), one 0/1 label each.
 
-    Class 1 sequences drift upward (``x`` slope +0.1 per step), class 0 downward; the
-    noise is large per step, so the label is in the trend over the whole sequence.
+    Class 1 sequences drift upward (``x`` slope +0.05 per step), class 0 downward;
+    the noise (sd 1) is large per step, so the label is in the trend over the whole
+    sequence, and the short ones are hard.
     """
     rng = np.random.default_rng(seed)
     parts = []
     for k in range(n_series):
         length = int(rng.integers(10, 61))
         label = int(rng.random() < 0.5)
-        slope = 0.1 if label else -0.1
+        slope = 0.05 if label else -0.05
         x = slope * np.arange(length) + rng.normal(0, 1.0, length)
         parts.append(pd.DataFrame({"seq": f"s{k:03d}", "step": np.arange(length),
                                    "x": x, "label": float(label)}))

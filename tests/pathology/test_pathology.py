@@ -29,7 +29,7 @@ import pytest
 import torch
 
 import seqguard
-from seqguard import Forecaster
+from seqguard import Forecaster, SequenceClassifier, SequenceTagger
 from seqguard.cli import main
 from seqguard.models import ActivationWarning
 
@@ -75,6 +75,8 @@ def fit(case: Case, df: pd.DataFrame, tmp_path: Path, **override: Any) -> Run:
     params = {**FAST, **case.params, **override}
     if case.estimator is not Forecaster:
         params.pop("horizon", None)
+    if case.estimator is SequenceClassifier:  # whole variable-length sequences
+        params.pop("input_len", None)
     est = case.estimator(case.target, read_options=case.read_options, **params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -183,6 +185,12 @@ def check_lr_10(run: Run) -> None:
     assert np.isfinite(est.history_["val_loss"]).all()
     assert np.isfinite(est.predict(df)["prediction"]).all() and np.isfinite(m["test"]["mae"])
     assert "non_finite_training" not in codes(est)  # recovered: training did not fail
+    # diagnose on the saved run: the learning rate is the cause
+    diagnosis = seqguard.diagnose(est.save(run.tmp_path / "run"), df)
+    assert diagnosis.first["code"] in ("lr_too_high", "non_finite_training"), diagnosis.codes
+    assert diagnosis.first["message"].startswith("the learning rate is too high: lr 10 is "
+                                                 "above 1, where sgd steps overshoot; the "
+                                                 "non-finite guard rolled back 1 time(s)")
 
 
 # ------------------------------------------------------------------- 5
@@ -217,6 +225,30 @@ def check_sigmoid_percent(run: Run) -> None:
     assert not fixed.warned(ActivationWarning)
 
 
+# ------------------------------------------------------------------- 7
+def check_long_memory(run: Run) -> None:
+    est, df = run.est, run.df
+    m = est.metrics_
+    assert np.isfinite(est.predict(df)["prediction"]).all()
+    best = min(m["baselines"]["mean"]["mae"], m["baselines"]["persistence"]["mae"])
+    learned = m["test"]["mae"] <= 0.9 * best
+    # either way, the diagnosis says which
+    diagnosis = seqguard.diagnose(est, df)
+    said = {"vanishing_gradients", "learned_long_dependency"} & set(diagnosis.codes)
+    if learned:
+        assert said == {"learned_long_dependency"}, diagnosis.codes
+    else:
+        assert said == {"vanishing_gradients"}, diagnosis.codes
+        f = next(f for f in diagnosis.findings if f["code"] == "vanishing_gradients")
+        assert re.match(r"vanishing gradients over time: with 400 input steps the predictions "
+                        r"barely depend on the first 40 steps \(input gradient [0-9.e+-]+ x "
+                        r"that of the last 40, below 0.001\); the model cannot learn a "
+                        r"dependency on the start of the window", f["message"]), f["message"]
+        assert f["evidence"]["over"] == "time" and f["evidence"]["early_to_late"] < 1e-3
+    # this run: three epochs of a small LSTM do not carry x over 400 steps
+    assert not learned and m["test"]["mae"] > m["baselines"]["mean"]["mae"]
+
+
 # ------------------------------------------------------------------- 8
 def check_collapse(run: Run) -> None:
     est, df = run.est, run.df
@@ -231,6 +263,11 @@ def check_collapse(run: Run) -> None:
     assert re.search(r"Likely causes: the target is not scaled \(mean 1e\+04, std 0\.\d+ in the "
                      r"units the model sees\)", f["message"]), f["message"]
     assert "--target-scaler standard" in f["fix"]
+    # diagnose names the unscaled target first, before the collapse it causes
+    diagnosis = seqguard.diagnose(est, df)
+    assert diagnosis.first["code"] == "unscaled_target", diagnosis.codes
+    assert diagnosis.first["message"].startswith("The target is not scaled (mean 1e+04")
+    assert diagnosis.codes.index("constant_predictions") > 0
     # the defaults (standard scaling, residual head) do not collapse
     default = fit(CASE["collapse"], df, run.tmp_path, scaler="standard", head="residual").est
     assert default.metrics_["prediction_std_ratio"] > 0.5
@@ -293,6 +330,42 @@ def check_leading_gaps(run: Run) -> None:
     assert np.isfinite(est.metrics_["test"]["mae"])
 
 
+# ------------------------------------------------------------------- 11
+def check_variable_length(run: Run) -> None:
+    est, df = run.est, run.df
+    lengths = df.groupby("seq").size()
+    assert lengths.min() <= 12 and lengths.max() >= 58  # 10..60 steps
+    m = est.metrics_
+    assert m["task"] == "classify" and m["n_classes"] == 2
+    assert sum(m["n_windows"].values()) == len(lengths)  # one window per sequence
+    assert m["test"]["roc_auc"] > 0.9 and m["test"]["accuracy"] > 0.8
+    assert m["test"]["accuracy"] > m["baselines"]["majority"]["accuracy"] + 0.2
+    assert m["test"]["log_loss"] < m["baselines"]["base_rate"]["log_loss"]
+    pred = est.predict(df).set_index("series")
+    assert len(pred) == len(lengths) and np.isfinite(pred[["proba_0", "proba_1"]]).all().all()
+    # packed: the padding of the longer sequences in a batch does not reach the short
+    # ones, so a sequence gets the same probability alone as among the others
+    for name in (lengths.idxmin(), lengths.idxmax()):
+        alone = est.predict(df[df["seq"] == name]).set_index("series")
+        assert alone.loc[name, "proba_1"] == pytest.approx(pred.loc[name, "proba_1"], abs=1e-5)
+
+
+# ------------------------------------------------------------------- 12
+def check_tag(run: Run) -> None:
+    est, df = run.est, run.df
+    assert "y" not in est.feature_names_  # the per-step target is never an input
+    m = est.metrics_
+    assert m["task"] == "tag" and m["skill_vs_mean"] > 0.6
+    assert m["test"]["mae"] < 0.4 * m["baselines"]["mean"]["mae"]
+    pred = est.predict(df)
+    assert len(pred) == len(df) and pred["time"].is_unique  # one prediction per step
+    assert np.isfinite(pred["prediction"]).all()
+    x = df["x"].to_numpy()
+    signal = np.convolve(x, [0.6, 0.3, 0.1])[: len(x)]  # the noise-free target
+    test = est.pipeline_.transform(seqguard.read(df, target="y")).part == 2
+    assert np.corrcoef(pred["prediction"][test], signal[test])[0, 1] > 0.95
+
+
 # ------------------------------------------------------------------- 13
 def check_unseen_category(run: Run) -> None:
     est, df = run.est, run.df
@@ -329,6 +402,16 @@ def check_random_walk(run: Run) -> None:
     assert m["test"]["mae"] > m["baselines"]["persistence"]["mae"]
     assert f"The model does NOT beat persistence: skill {m['skill_vs_persistence']:+.3f}" \
         in run.output
+    # and `seqguard diagnose RUN_DIR` says so too
+    stdout = io.StringIO()
+    with redirect_stdout(stdout), pytest.raises(SystemExit) as exc:
+        main(["diagnose", str(run.tmp_path / "run")])
+    assert exc.value.code in (0, None)
+    mae, base = m["test"]["mae"], m["baselines"]["persistence"]["mae"]
+    assert ("WARNING no_better_than_persistence: the model is no better than repeating the "
+            f"last observed value (persistence): MAE {mae:.3g} against {base:.3g} for the "
+            "persistence baseline on the test part") in stdout.getvalue()
+    assert "no_better_than_persistence" in seqguard.diagnose(run.tmp_path / "run").codes
 
 
 CASES = [
@@ -344,6 +427,9 @@ CASES = [
          params={"activation": "relu", "epochs": 2}),
     Case("sigmoid_percent", gen.percent_target, check_sigmoid_percent,
          params={"activation": "sigmoid", "target_scaler": "none", "epochs": 1}),
+    # the answer for t+1 is the first of 400 input steps
+    Case("long_memory", gen.long_memory, check_long_memory,
+         params={"input_len": 400, "hidden": 8, "batch_size": 64, "epochs": 3}),
     # the classic Keras setup: raw values in, the value itself out
     Case("collapse", gen.collapse_prone, check_collapse,
          params={"scaler": "none", "head": "direct", "lr": 1e-2, "epochs": 5}),
@@ -351,6 +437,10 @@ CASES = [
          check_nan_targets, params={"horizon": 3}),
     Case("leading_gaps", lambda: gen.leading_gaps(LEADS), check_leading_gaps,
          params={"epochs": 2}, read_options={"series_col": "series"}),
+    Case("variable_length", gen.labelled_sequences, check_variable_length,
+         estimator=SequenceClassifier, target="label", params={"batch_size": 16},
+         read_options={"series_col": "seq", "time_col": "step"}),
+    Case("tag", gen.per_step_target, check_tag, estimator=SequenceTagger),
     Case("unseen_category", gen.categorical_shift, check_unseen_category,
          params={"epochs": 3}),
     Case("random_walk", lambda: gen.random_walk(2000), check_random_walk,
