@@ -116,8 +116,9 @@ def beats_persistence(m: dict[str, Any], skill: float) -> None:
     assert m["skill_vs_persistence"] > skill, m
 
 
-# ------------------------------------------------------------------- 1
+# ----------------------------------------------------------------------
 def check_nan_inputs(run: Run) -> None:
+    """1. 10 % NaN in each covariate: masked and flagged, trains, finite, beats persistence."""
     est, df = run.est, run.df
     report = seqguard.audit(df, target="y")
     for col in ("x1", "x2"):
@@ -136,8 +137,9 @@ def check_nan_inputs(run: Run) -> None:
     beats_persistence(est.metrics_, 0.5)
 
 
-# ------------------------------------------------------------------- 2
+# ----------------------------------------------------------------------
 def check_wild_scales(run: Run) -> None:
+    """2. Inputs in the thousands next to tenths: audited, standardised, trains."""
     est, df = run.est, run.df
     f = seqguard.audit(df, target="y").select(code="scale_disparity")[0]
     assert f.evidence["largest"] == "big" and f.evidence["smallest"] == "small"
@@ -151,8 +153,11 @@ def check_wild_scales(run: Run) -> None:
     beats_persistence(est.metrics_, 0.5)
 
 
-# ------------------------------------------------------------------- 3
+# ----------------------------------------------------------------------
 def check_huge_inputs(run: Run) -> None:
+    """3. A 1e9 input beside an ordinary one: the audit warns (scale disparity), the
+    default scaler fixes it; without scaling predictions stay finite and the guards and
+    diagnose name the problem."""
     est, df = run.est, run.df
     f = seqguard.audit(df, target="y").select(code="scale_disparity")[0]
     assert f.evidence["largest"] == "price" and f.evidence["ratio"] > 1e5
@@ -168,10 +173,14 @@ def check_huge_inputs(run: Run) -> None:
     assert np.isfinite(raw.predict(df)["prediction"]).all() and weights_finite(raw)
     assert abs(raw.metrics_["skill_vs_persistence"]) < 0.02
     assert "gradient norm 0" in finding(raw, "vanishing_gradients")["message"]
+    diagnosis = seqguard.diagnose(raw)  # and diagnose names the unscaled input first
+    assert diagnosis.first["code"] == "unscaled_feature", diagnosis.codes
+    assert re.search(r"'price' \(mean \d\.\d+e\+0[89]\)", diagnosis.first["message"])
 
 
-# ------------------------------------------------------------------- 4
+# ----------------------------------------------------------------------
 def check_lr_10(run: Run) -> None:
+    """4. lr 10: the non-finite guard rolls back and lowers the lr; finite weights."""
     est, df = run.est, run.df
     rollbacks = [e for e in est.events_ if e["guard"] == "NonFiniteGuard"]
     assert rollbacks and rollbacks[0]["reason"] in ("non_finite_loss", "non_finite_gradient")
@@ -193,8 +202,9 @@ def check_lr_10(run: Run) -> None:
                                                  "non-finite guard rolled back 1 time(s)")
 
 
-# ------------------------------------------------------------------- 5
+# ----------------------------------------------------------------------
 def check_relu_negative(run: Run) -> None:
+    """5. ReLU output, negative targets: a warning naming it; the default is linear."""
     est, df = run.est, run.df
     [message] = run.warned(ActivationWarning)
     assert re.match(r"activation='relu' can only output >= 0, but the target \(in scaled "
@@ -210,8 +220,9 @@ def check_relu_negative(run: Run) -> None:
     assert below > 0.3
 
 
-# ------------------------------------------------------------------- 6
+# ----------------------------------------------------------------------
 def check_sigmoid_percent(run: Run) -> None:
+    """6. Sigmoid output, a target in percent: a warning; minmax scaling fixes it."""
     est, df = run.est, run.df
     [message] = run.warned(ActivationWarning)
     y = df["y"][train_rows(est, df)]
@@ -225,8 +236,10 @@ def check_sigmoid_percent(run: Run) -> None:
     assert not fixed.warned(ActivationWarning)
 
 
-# ------------------------------------------------------------------- 7
+# ----------------------------------------------------------------------
 def check_long_memory(run: Run) -> None:
+    """7. The answer is the first of 400 input steps: the diagnosis says whether the
+    gradient vanished over time or the model learned it."""
     est, df = run.est, run.df
     m = est.metrics_
     assert np.isfinite(est.predict(df)["prediction"]).all()
@@ -249,8 +262,10 @@ def check_long_memory(run: Run) -> None:
     assert not learned and m["test"]["mae"] > m["baselines"]["mean"]["mae"]
 
 
-# ------------------------------------------------------------------- 8
+# ----------------------------------------------------------------------
 def check_collapse(run: Run) -> None:
+    """8. No scaling and a direct head on a target of mean 1e4, std ~0.6: the collapse
+    guard fires, and the unscaled target is named as the cause."""
     est, df = run.est, run.df
     m = est.metrics_
     assert m["prediction_std_ratio"] < 0.01
@@ -275,8 +290,9 @@ def check_collapse(run: Run) -> None:
     beats_persistence(default.metrics_, 0.2)
 
 
-# ------------------------------------------------------------------- 9
+# ----------------------------------------------------------------------
 def check_nan_targets(run: Run) -> None:
+    """9. 20 % NaN targets: masked from the loss and the scores; finite predictions."""
     est, df = run.est, run.df
     missing = df["y"].isna().mean()
     assert missing == 0.2
@@ -293,11 +309,12 @@ def check_nan_targets(run: Run) -> None:
     beats_persistence(est.metrics_, 0.25)
 
 
-# ------------------------------------------------------------------- 10
+# ----------------------------------------------------------------------
 LEADS = {"a": (0, 0), "b": (30, 5), "c": (120, 40)}  # series: (lead in x, lead in y)
 
 
 def check_leading_gaps(run: Run) -> None:
+    """10. Leading gaps of 0, 30 and 120 rows: handled per the lead policy, no invented 0."""
     est, df = run.est, run.df
     opts = {"target": "y", "input_len": 16, "horizon": 1, "scaler": "none",
             "read_options": {"series_col": "series"}}
@@ -330,8 +347,9 @@ def check_leading_gaps(run: Run) -> None:
     assert np.isfinite(est.metrics_["test"]["mae"])
 
 
-# ------------------------------------------------------------------- 11
+# ----------------------------------------------------------------------
 def check_variable_length(run: Run) -> None:
+    """11. Sequences of 10..60 steps, one label each: packed, trains, AUC > 0.9."""
     est, df = run.est, run.df
     lengths = df.groupby("seq").size()
     assert lengths.min() <= 12 and lengths.max() >= 58  # 10..60 steps
@@ -350,8 +368,9 @@ def check_variable_length(run: Run) -> None:
         assert alone.loc[name, "proba_1"] == pytest.approx(pred.loc[name, "proba_1"], abs=1e-5)
 
 
-# ------------------------------------------------------------------- 12
+# ----------------------------------------------------------------------
 def check_tag(run: Run) -> None:
+    """12. A target at every step: the tagger trains and predicts every step."""
     est, df = run.est, run.df
     assert "y" not in est.feature_names_  # the per-step target is never an input
     m = est.metrics_
@@ -366,8 +385,9 @@ def check_tag(run: Run) -> None:
     assert np.corrcoef(pred["prediction"][test], signal[test])[0, 1] > 0.95
 
 
-# ------------------------------------------------------------------- 13
+# ----------------------------------------------------------------------
 def check_unseen_category(run: Run) -> None:
+    """13. A category first seen in the test part: the unknown bucket, finite output."""
     est, df = run.est, run.df
     unknown = "regime____unknown__"
     assert unknown in est.feature_names_ and "regime__holiday" not in est.feature_names_
@@ -381,7 +401,7 @@ def check_unseen_category(run: Run) -> None:
     assert np.isfinite(est.metrics_["test"]["mae"])
 
 
-# ------------------------------------------------------------------- 14
+# ----------------------------------------------------------------------
 def fit_cli(case: Case, df: pd.DataFrame, tmp_path: Path) -> Run:
     data, out = tmp_path / "walk.csv", tmp_path / "run"
     df.to_csv(data, index=False)
@@ -397,6 +417,7 @@ def fit_cli(case: Case, df: pd.DataFrame, tmp_path: Path) -> Run:
 
 
 def check_random_walk(run: Run) -> None:
+    """14. A random walk: the report and diagnose say it does not beat persistence."""
     m = run.est.metrics_
     assert m["skill_vs_persistence"] < 0
     assert m["test"]["mae"] > m["baselines"]["persistence"]["mae"]
