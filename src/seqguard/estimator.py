@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from .errors import ArtifactError, DataWarning, InputError, NotFittedError
 from .pipeline import Pipeline, Prepared
 from .splits import TEST, TRAIN
 from .table import Table
+
+if TYPE_CHECKING:
+    from .models import SequenceModel
 
 __all__ = ["Forecaster", "SequenceClassifier", "SequenceTagger", "load"]
 
@@ -111,7 +114,7 @@ class _SequenceEstimator(BaseEstimator):
             return data
         return read(data, target=self.target, **(self.read_options or {}))
 
-    def _build_model(self, prep: Prepared) -> torch.nn.Module:
+    def _build_model(self, prep: Prepared) -> SequenceModel:
         from .models import SequenceModel, grud_channels_from_names, warn_activation
 
         kw: dict[str, Any] = {}
