@@ -405,6 +405,14 @@ def test_keras_model(seed):
     dense.set_weights([w, b])
     d = seqguard.diagnose(model, windows().numpy())
     assert d.first["code"] == "non_finite_weights"
+    big = keras.Sequential([keras.Input((20, 3)), keras.layers.Dense(4, name="embed"),
+                            keras.layers.LSTM(8), keras.layers.Dense(1)])
+    w, b = big.layers[0].get_weights()
+    w[0, 0] = 1e38
+    big.layers[0].set_weights([w, b])
+    d = seqguard.diagnose(big, windows().numpy() * 10)
+    assert d.first["code"] == "non_finite_activation"
+    assert d.first["evidence"]["layer"] == "embed"
 
 
 # ------------------------------------------------------------------ runs (CLI)

@@ -1462,6 +1462,13 @@ def _is_keras(obj: Any) -> bool:
                for c in type(obj).__mro__)
 
 
+def _keras_numpy(t: Any) -> np.ndarray:
+    """A Keras backend tensor (a torch tensor that may require grad, ...) as numpy."""
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(t))
+
+
 def _diagnose_keras(model: Any, data: Any, y: Any, feature_names: list[str] | None,
                     batch_size: int, max_windows: int) -> Diagnosis:
     """Keras 3 models: weights, inputs, layer-by-layer NaN trace, target and collapse."""
@@ -1485,11 +1492,11 @@ def _diagnose_keras(model: Any, data: Any, y: Any, feature_names: list[str] | No
         loc = _input_location(xb, idx, names)
         entry = {"layer": layers[0].name, "module": type(layers[0]).__name__} if layers else None
         found.append(_nonfinite_input_finding(loc, entry, n_bad_out))
-    elif n_bad_out:
+    else:  # layer by layer, as the hooks do for torch: a NaN / inf anywhere is reported
         h = xs
         for layer in layers:
             try:
-                out = np.asarray(layer(h), dtype=np.float64)
+                out = np.asarray(_keras_numpy(layer(h)), dtype=np.float64)
             except Exception:  # a graph that is not a chain of layers: stop tracing
                 break
             if not np.isfinite(out).all():
