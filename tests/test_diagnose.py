@@ -538,7 +538,7 @@ def test_api_on_estimator_without_data(runs):
 
 
 def test_cli_missing_run_dir_exits_2(tmp_path, capsys):
-    code, out, err = run_cli(["diagnose", str(tmp_path / "nope")], capsys)
+    code, _out, err = run_cli(["diagnose", str(tmp_path / "nope")], capsys)
     lines = [ln for ln in err.strip().splitlines() if ln.strip()]
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ")
     assert "nope" in lines[0] and "does not exist" in lines[0]
@@ -549,7 +549,7 @@ def test_cli_data_without_target_exits_2(runs, tmp_path, capsys):
     bad = tmp_path / "no_target.csv"
     pd.read_csv(data)[["x"]].to_csv(bad, index=False)
     before = (run / "MANIFEST.json").read_text()
-    code, out, err = run_cli(["diagnose", str(run), str(bad)], capsys)
+    code, _out, err = run_cli(["diagnose", str(run), str(bad)], capsys)
     lines = [ln for ln in err.strip().splitlines() if ln.strip()]
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ")
     assert "'y'" in lines[0] and "no_target.csv" in lines[0]

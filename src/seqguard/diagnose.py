@@ -191,8 +191,8 @@ class Diagnosis:
             what = ", ".join(self.context.get("checked", [])) or "the checks"
             return f"diagnose: no problems found ({what}).\n"
         c = self.to_dict()["counts"]
-        lines = [f"diagnose: {c['error']} error(s), {c['warning']} warning(s), "
-                 f"{c['info']} note(s); most likely cause first."]
+        lines = [(f"diagnose: {c['error']} error(s), {c['warning']} warning(s), "
+                  f"{c['info']} note(s); most likely cause first.")]
         for k, f in enumerate(self.findings, 1):
             lines.append(f"{k}. {f['severity'].upper():7s} {f['code']}: {f['message']}")
             lines.append(f"   fix: {f['fix']}")
@@ -275,7 +275,7 @@ def diagnose(obj: Any, data: Any = None, *, y: Any = None,
     if isinstance(obj, (str, os.PathLike)):
         from .estimator import load
 
-        est = load(obj)
+        est = load(Path(obj))
         diag = _diagnose_estimator(est, data, batch_size, max_windows)
         diag.context["source"] = "run"
         diag.context["run_dir"] = str(obj)
@@ -387,7 +387,7 @@ def _estimator_data_checks(est: Any, data: Any, task: str, direct: bool, batch_s
     found: list[dict[str, Any]] = []
     # ---- inputs after preprocessing (the rows a window may read)
     rows = prep.X[prep.usable] if prep.usable is not None else prep.X
-    skip = set()
+    skip: set[str] = set()
     missing = getattr(pipe, "missing_", None)
     for attr in ("observed_channels_", "since_channels_"):
         skip.update(str(v) for v in (getattr(missing, attr, None) or {}).values())
@@ -590,7 +590,7 @@ class _Run:
         self.final_activation: str | None = None
         self.event: dict[str, Any] | None = None
         self.entry: dict[str, Any] | None = None
-        self.captured: dict[str, tuple[nn.Module, torch.Tensor, Any]] = {}
+        self.captured: dict[str, tuple[nn.RNNBase, torch.Tensor, Any]] = {}
         self._leaves: list[nn.Module] = []
         self._steps: int | None = None
         self._capture = False
@@ -647,7 +647,7 @@ class _Run:
                         out = self.call(b)
                     except SeqguardError:
                         raise
-                    except Exception as exc:  # the user's model: say what failed, no traceback
+                    except Exception as exc:  # noqa: BLE001 - a user's model may raise anything
                         raise InputError(
                             f"diagnose could not run the model on inputs of shape "
                             f"{tuple(x.shape)}: {type(exc).__name__}: {exc}. Pass data "
@@ -907,7 +907,7 @@ def _target_checks(y: np.ndarray, direct: bool, activation: str | None
              "there is nothing to learn." if whole else
              f"the target is near-constant: {top:.1%} of the {len(y)} observed values are "
              f"{_fmt(value)}; a model that always predicts it is hard to beat."),
-            {"value": value, "share": top, "n": int(len(y)), "distinct": int(len(values))},
+            {"value": value, "share": top, "n": len(y), "distinct": len(values)},
             "Check the target column (is it the right one?), or predict a quantity that "
             "varies."))
     cause = target_scale_cause(mean, std)
@@ -1012,7 +1012,7 @@ def _time_checks(run: _Run, batch: dict[str, Any], history: list[dict[str, Any]]
             if not out.requires_grad or not bool(torch.isfinite(out).all()):
                 return []
             (grad,) = torch.autograd.grad(out.sum(), x, allow_unused=True)
-    except Exception:  # a model that cannot be differentiated: no time profile
+    except Exception:  # noqa: BLE001 - a model that cannot be differentiated: no profile
         return []
     finally:
         run.model.train(was_training)
@@ -1191,16 +1191,16 @@ def _history_checks(history: list[dict[str, Any]], events: list[dict[str, Any]],
                 "rather than relying on clipping."))
     recurrent = [g for g in groups if _RECURRENT_GROUP.search(g)]
     if recurrent:
-        first = recurrent[0]
+        layer0 = recurrent[0]
         others = [g for g in groups if g not in recurrent]
         ref = recurrent[-1] if len(recurrent) > 1 else (others[-1] if others else None)
         flagged = []
         for e, r in zip(epochs, history):
-            v = _num(r.get(f"grad_norm_{first}"))
+            v = _num(r.get(f"grad_norm_{layer0}"))
             rv = _num(r.get(f"grad_norm_{ref}")) if ref else math.nan
             if not math.isfinite(v):
                 continue
-            if v < gh.vanish_abs or (ref and ref != first and math.isfinite(rv) and rv > 0
+            if v < gh.vanish_abs or (ref and ref != layer0 and math.isfinite(rv) and rv > 0
                                      and v < gh.vanish_rel * rv):
                 flagged.append((e, v, rv))
         persistent = flagged and (flagged[-1][0] == epochs[-1] or 2 * len(flagged) > len(epochs))
@@ -1210,10 +1210,10 @@ def _history_checks(history: list[dict[str, Any]], events: list[dict[str, Any]],
                    if math.isfinite(rv) and rv > 0 else "")
             found.append(_finding(
                 "warning", "vanishing_gradients",
-                f"vanishing gradients by layer: the earliest recurrent layer '{first}' had "
+                f"vanishing gradients by layer: the earliest recurrent layer '{layer0}' had "
                 f"gradient norm {_fmt(v)}{rel} at epoch {e} ({len(flagged)} of {len(epochs)} "
                 "epoch(s) flagged); that layer barely learns.",
-                {"over": "layers", "layer": first, "reference": ref, "norm": v,
+                {"over": "layers", "layer": layer0, "reference": ref, "norm": v,
                  "reference_norm": rv, "epoch": e, "epochs": [f[0] for f in flagged],
                  "threshold_abs": gh.vanish_abs, "threshold_rel": gh.vanish_rel},
                 "Use fewer layers (--layers) or a shorter --input-len, and check that the "
@@ -1497,7 +1497,7 @@ def _diagnose_keras(model: Any, data: Any, y: Any, feature_names: list[str] | No
         for layer in layers:
             try:
                 out = np.asarray(_keras_numpy(layer(h)), dtype=np.float64)
-            except Exception:  # a graph that is not a chain of layers: stop tracing
+            except Exception:  # noqa: BLE001 - a graph that is not a chain of layers: stop
                 break
             if not np.isfinite(out).all():
                 lw = [(str(getattr(w, "path", None) or w.name), np.asarray(w))
