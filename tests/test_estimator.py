@@ -107,9 +107,21 @@ def test_cli_fit_predict_evaluate(tmp_path, capsys):
 def test_cli_training_failure_exits_4(tmp_path, capsys, monkeypatch):
     import seqguard.training
 
+    import pandas as pd
+
+    from seqguard.training import FitResult
+
+    finding = {"severity": "error", "code": "non_finite_training",
+               "message": "the loss stayed non-finite", "evidence": {"rollbacks": 5},
+               "fix": "Lower --lr."}
+
     def always_fails(*args, **kwargs):
-        raise seqguard.TrainingFailed("the loss stayed non-finite after 5 rollbacks "
+        err = seqguard.TrainingFailed("the loss stayed non-finite after 5 rollbacks "
                                       "(lr 1e-3 down to 1e-8). Lower --lr.")
+        err.result = FitResult(history=pd.DataFrame([{"epoch": 1, "train_loss": float("nan")}]),
+                               events=[{"guard": "NonFiniteGuard", "epoch": 1}],
+                               findings=[finding])
+        raise err
 
     monkeypatch.setattr(seqguard.training, "fit_model", always_fails)
     data = tmp_path / "d.csv"
@@ -121,7 +133,11 @@ def test_cli_training_failure_exits_4(tmp_path, capsys, monkeypatch):
     assert err.strip().splitlines()[-1] == ("error: the loss stayed non-finite after 5 "
                                             "rollbacks (lr 1e-3 down to 1e-8). Lower --lr.")
     assert not (out / "model.safetensors").exists()
-    assert "non-finite" in json.loads((out / "diagnosis.json").read_text())["error"]
+    saved = json.loads((out / "diagnosis.json").read_text())
+    assert "non-finite" in saved["error"]
+    assert [f["code"] for f in saved["findings"]] == ["non_finite_training"]
+    assert saved["events"][0]["guard"] == "NonFiniteGuard"
+    assert saved["history"][0]["epoch"] == 1 and saved["history"][0]["train_loss"] is None
 
 
 # ----------------------------------------------------------------- forecast beyond the data

@@ -322,6 +322,7 @@ def _print_classification(metrics: dict[str, Any]) -> None:
 def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet: bool,
              overwrite: bool, resume: bool, kw: dict[str, Any]) -> None:
     from .errors import TrainingFailed
+    from .metrics import json_safe
 
     path = _check_out(out, overwrite, resume)
     est = _estimator(target, task, model_name, quiet, kw)
@@ -330,10 +331,20 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
     try:
         est.fit(data, checkpoint_dir=str(ckpt), resume=resume)
     except TrainingFailed as exc:
+        # exit 4: the diagnosis is saved (DESIGN.md), the guards' findings and events with it
+        result = getattr(exc, "result", None)
+        history = getattr(result, "history", None)
+        diagnosis = {"error": str(exc),
+                     "findings": list(getattr(result, "findings", None) or []),
+                     "events": list(getattr(result, "events", None) or []),
+                     "history": history.to_dict("records") if history is not None else []}
         path.mkdir(parents=True, exist_ok=True)
-        (path / "diagnosis.json").write_text(json.dumps(
-            {"error": str(exc), "findings": getattr(exc, "findings", [])}, indent=2,
-            default=str))
+        tmp = path / ".diagnosis.json.tmp"
+        tmp.write_text(json.dumps(json_safe(diagnosis), indent=2, default=str))
+        tmp.replace(path / "diagnosis.json")
+        if not quiet:
+            for f in diagnosis["findings"]:
+                click.echo(f"{f.get('severity', 'error')}: {f.get('message', '')}", err=True)
         raise
     path.parent.mkdir(parents=True, exist_ok=True)
     est.save(path, overwrite=overwrite or resume or path.exists())
