@@ -554,3 +554,14 @@ def test_cli_data_without_target_exits_2(runs, tmp_path, capsys):
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ")
     assert "'y'" in lines[0] and "no_target.csv" in lines[0]
     assert (run / "MANIFEST.json").read_text() == before
+
+
+def test_a_gain_within_the_noise_margin_is_no_better_than_persistence():
+    from seqguard.diagnose import _baseline_findings
+
+    found = _baseline_findings({"model": 0.99, "persistence": 1.0, "mean": 2.0}, "the test part")
+    assert [f["code"] for f in found] == ["no_better_than_persistence"]
+    assert found[0]["evidence"]["skill"] == pytest.approx(0.01)
+    assert "margin of noise" in found[0]["message"]
+    clear = _baseline_findings({"model": 0.9, "persistence": 1.0, "mean": 2.0}, "the test part")
+    assert clear == []

@@ -462,3 +462,14 @@ def test_json_safe():
                      "d": (np.bool_(True),)})
     assert out == {"a": None, "b": [1.0, None], "c": 3, "d": [True]}
     json.dumps(out, allow_nan=False)
+
+
+def test_beats_baseline_needs_more_than_the_noise_margin():
+    from seqguard.metrics import SKILL_MARGIN, beats_baseline
+
+    assert SKILL_MARGIN == 0.02
+    assert beats_baseline(0.021) and beats_baseline(0.5)
+    assert not beats_baseline(0.02) and not beats_baseline(0.014)
+    assert not beats_baseline(-0.1) and not beats_baseline(float("nan"))
+    assert not beats_baseline(None)
+    assert beats_baseline(0.01, margin=0.0)

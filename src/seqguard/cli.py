@@ -293,9 +293,13 @@ def _print_scores(metrics: dict[str, Any]) -> None:
                    f"{fmt(metrics.get('prediction_std_ratio'))}.")
     skill = metrics.get("skill_vs_persistence")
     if skill is not None:
-        verdict = "beats" if skill > 0 else "does NOT beat"
+        from .metrics import SKILL_MARGIN, beats_baseline
+
+        verdict = "beats" if beats_baseline(skill) else "does NOT beat"
+        noise = f" (a gain under {SKILL_MARGIN:.0%} is within the noise)" \
+            if 0 < skill <= SKILL_MARGIN else ""
         click.echo(f"The model {verdict} persistence: skill {skill:+.3f} "
-                   f"(1 - MAE/MAE_persistence); prediction std ratio "
+                   f"(1 - MAE/MAE_persistence){noise}; prediction std ratio "
                    f"{fmt(metrics.get('prediction_std_ratio'))}.")
 
 

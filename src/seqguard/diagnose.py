@@ -74,6 +74,7 @@ import torch
 from torch import nn
 
 from .errors import InputError, SeqguardError
+from .metrics import SKILL_MARGIN, beats_baseline
 
 __all__ = ["CAUSE_ORDER", "Diagnosis", "diagnose", "save_diagnosis"]
 
@@ -979,13 +980,16 @@ def _baseline_findings(scores: Mapping[str, float], where: str,
                              ("persistence", "no_better_than_persistence",
                               "repeating the last observed value (persistence)")):
         base = scores.get(name)
-        if base is None or not math.isfinite(base) or not math.isfinite(mae) or mae < base:
+        if base is None or not math.isfinite(base) or not math.isfinite(mae):
             continue
         skill = 1 - mae / base if base > 0 else math.nan
+        if beats_baseline(skill):
+            continue
+        noise = f", a gain under the {SKILL_MARGIN:.0%} margin of noise" if skill > 0 else ""
         found.append(_finding(
             "warning", code,
             f"the model is no better than {what}: MAE {_fmt(mae)} against {_fmt(base)} for "
-            f"the {name} baseline on {where} (skill {_fmt(skill)}).",
+            f"the {name} baseline on {where} (skill {_fmt(skill)}{noise}).",
             {"mae": mae, f"{name}_mae": base, "skill": skill},
             "Fix the findings above it first; if none, the inputs may not carry more "
             "information than the baseline uses: add features, or use the baseline."))

@@ -46,7 +46,9 @@ from .errors import InputError
 __all__ = [
     "CLASSIFICATION_KEYS",
     "REGRESSION_KEYS",
+    "SKILL_MARGIN",
     "TAG_KEYS",
+    "beats_baseline",
     "build_metrics",
     "classification_scores",
     "json_safe",
@@ -55,6 +57,24 @@ __all__ = [
     "regression_scores",
     "skill",
 ]
+
+#: A model beats a baseline only when its skill (1 - MAE/MAE_baseline) exceeds this
+#: margin. Smaller gains are within the noise of one test part: on random walks, where
+#: persistence is the best possible forecast, 300 test windows gave skills from -0.10
+#: to +0.014 by chance alone.
+SKILL_MARGIN = 0.02
+
+
+def beats_baseline(skill_value: float | None, margin: float = SKILL_MARGIN) -> bool:
+    """Whether a skill score says the model really beats the baseline (> ``margin``).
+
+    Examples
+    --------
+    >>> beats_baseline(0.10), beats_baseline(0.01), beats_baseline(None)
+    (True, False, False)
+    """
+    return skill_value is not None and math.isfinite(skill_value) and skill_value > margin
+
 
 #: Top-level keys of metrics.json for ``forecast`` and ``tag``, in order.
 REGRESSION_KEYS: tuple[str, ...] = (
