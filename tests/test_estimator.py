@@ -362,3 +362,19 @@ def test_tagger_without_inputs_besides_the_target_is_refused():
     with pytest.raises(seqguard.InputError, match="no input column besides the target 'y'. "
                                                   "With --task tag the target is the answer"):
         t.fit(df)
+
+
+def test_predict_covers_origins_whose_targets_are_all_missing(fitted):
+    f, df, _ = fitted
+    new = df.copy()
+    H = f.horizon
+    # the last 3*H targets missing: the last windows have no observed target at all
+    new.loc[new.index[-3 * H:], "y"] = np.nan
+    out = f.predict(new)
+    full = f.predict(df)
+    assert len(out) == len(full)  # every origin predicted, as with complete targets
+    last = out[out["origin"] == out["origin"].max()]
+    assert last["observed"].isna().all() and np.isfinite(last["prediction"]).all()
+    # evaluate scores only observed targets: fewer windows than predicted origins
+    scored = f.evaluate(new)["n_windows"]["test"]
+    assert scored < len(out) // H

@@ -516,3 +516,16 @@ def test_benchmark_script_runs_small() -> None:
                          "--input-len", "24", "--horizon", "6"])
     assert result["batches"] == 5 and result["n_windows_train"] > 0
     assert result["tracemalloc_peak"] > 1.0  # the table itself is traced
+
+
+def test_forecast_windows_keep_unobserved_targets_when_asked():
+    X = np.arange(40, dtype=np.float32).reshape(20, 2)
+    y = np.arange(20, dtype=np.float32)
+    y[12:] = np.nan
+    kept = ForecastWindows(X, y, [0, 20], 4, 2, require_target=False)
+    dropped = ForecastWindows(X, y, [0, 20], 4, 2)
+    assert len(kept) == 15 and kept.n_dropped["no_target"] == 0
+    assert len(dropped) == 8 and dropped.n_dropped["no_target"] == 7
+    batch = kept.gather(np.array([14]))
+    assert torch.isnan(batch["y"]).all() and not batch["y_mask"].any()
+    assert batch["last"].item() == 11.0  # the last observed target before the window ends

@@ -266,19 +266,22 @@ class _SequenceEstimator(BaseEstimator):
             guard_events=guard_events, horizon=self.horizon,
             y_train=_train_series(prep), season=season)
 
-    def _transform(self, data: Any) -> tuple[Prepared, Any]:
+    def _transform(self, data: Any, require_target: bool = True) -> tuple[Prepared, Any]:
         table, facts = self._table(data, fit=False)
-        return self.pipeline_.transform(table, split=False), facts
+        return self.pipeline_.transform(table, split=False,
+                                        require_target=require_target), facts
 
     def predict(self, data: Any) -> pd.DataFrame:
         """Predictions for every window of ``data``, in original units.
 
+        Every forecast origin with ``input_len`` usable rows before it and a target
+        observed by then is predicted, also where the targets ahead are missing.
         Returns a DataFrame with columns ``series``, ``origin`` (time of the last
         input step), ``time`` (time of the predicted step), ``horizon`` (1..H),
         ``prediction`` and ``observed`` (the target where the data has it, else NaN).
         """
         self._check()
-        prep, _ = self._transform(data)
+        prep, _ = self._transform(data, require_target=False)
         pred, truth, rows, _ = self._window_frame(prep, prep.datasets["all"])
         table = prep.table
         names = np.asarray(table.series_names(), dtype=object)

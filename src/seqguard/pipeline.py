@@ -237,12 +237,15 @@ class Pipeline(JsonMixin, BaseEstimator):
         return self
 
     # -------------------------------------------------------------- transform
-    def transform(self, table: Table, *, split: bool = True) -> Prepared:
+    def transform(self, table: Table, *, split: bool = True,
+                  require_target: bool = True) -> Prepared:
         """Model-ready arrays and window datasets for ``table``.
 
         With ``split`` (the table the pipeline was fitted on, or one with the same
         series lengths) the datasets are ``train``/``val``/``test``; otherwise every
-        window of the table is in ``"all"`` (for predicting on new data).
+        window of the table is in ``"all"`` (for predicting on new data). For
+        forecasting, ``require_target=False`` keeps the windows whose targets are
+        all missing (a prediction is still wanted there; there is nothing to score).
         """
         self.check_fitted()
         missing_cols = [c for c in self.input_columns_ if c not in table.frame.columns]
@@ -266,7 +269,7 @@ class Pipeline(JsonMixin, BaseEstimator):
             part = np.full(len(X), TRAIN, dtype=np.int8)
         prep = Prepared(X=X, y=y, y_raw=y_raw, bounds=bounds, part=part, usable=usable,
                         feature_names=list(self.feature_names_), table=table, pipeline=self)
-        self._windows(prep, split=split)
+        self._windows(prep, split=split, require_target=require_target)
         return prep
 
     def fit_transform(self, table: Table) -> Prepared:
@@ -348,7 +351,7 @@ class Pipeline(JsonMixin, BaseEstimator):
                              f"label in {self.target!r}. Every sequence needs one label.")
         return labels.astype(np.int64)
 
-    def _windows(self, prep: Prepared, split: bool) -> None:
+    def _windows(self, prep: Prepared, split: bool, require_target: bool = True) -> None:
         parts = _PARTS if split else {"all": TRAIN}
         summary: dict[str, Any] = {"n_windows": {}, "lost": {}}
         if self.task == "forecast":
@@ -357,7 +360,8 @@ class Pipeline(JsonMixin, BaseEstimator):
                 ds = ForecastWindows(prep.X, prep.y, prep.bounds, self.input_len,
                                      self.horizon, part=prep.part, which=code,
                                      usable=prep.usable, last_obs=last,
-                                     allow_empty=(name != "train"), check_finite=True)
+                                     allow_empty=(name != "train"), check_finite=True,
+                                     require_target=require_target)
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
                 summary["lost"][name] = dict(ds.n_dropped)

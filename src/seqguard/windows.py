@@ -313,6 +313,9 @@ class ForecastWindows(_Windows):
     check_finite : bool
         Check that ``X`` is finite on usable rows (chunked; a few hundred ms for
         10 million rows × 16 features).
+    require_target : bool
+        Drop windows whose targets are all missing (``no_target``: nothing to learn
+        or score). ``False`` keeps them, for predicting every forecast origin.
 
     Attributes
     ----------
@@ -347,9 +350,10 @@ class ForecastWindows(_Windows):
     def __init__(self, X: Any, y: Any, bounds: Any, input_len: int, horizon: int = 1,
                  part: Any = None, which: int | str = 0, usable: Any = None,
                  last_obs: Any = None, *, allow_empty: bool = False,
-                 check_finite: bool = True) -> None:
+                 check_finite: bool = True, require_target: bool = True) -> None:
         L = _check_length("input_len", input_len, "--input-len")
         H = _check_length("horizon", horizon, "--horizon")
+        self.require_target = bool(require_target)
         self.X = _as_float32_rows("X", X, 2)
         n = self.X.shape[0]
         self.y = _as_float32_rows("y", y, 1)
@@ -407,9 +411,10 @@ class ForecastWindows(_Windows):
             c = _prefix_count(self.part == self.which)
             s = drop("crosses_boundary", _range_count(c, s + L, H) < H)
             del c
-        c = _prefix_count(~np.isnan(self.y))
-        s = drop("no_target", _range_count(c, s + L, H) == 0)
-        del c
+        if self.require_target:
+            c = _prefix_count(~np.isnan(self.y))
+            s = drop("no_target", _range_count(c, s + L, H) == 0)
+            del c
         s = drop("no_history", np.isnan(self.last_obs[s + (L - 1)]))
         if self.usable is not None:
             c = _prefix_count(~self.usable)
