@@ -80,6 +80,7 @@ def run_seed(seed: int, overrides: dict[str, Any]) -> dict[str, Any]:
             "rmse": m["test"]["rmse"], "persistence": m["baselines"]["persistence"]["mae"],
             "epochs": len(est.history_),
             "best_epoch": int(np.nanargmin(est.history_["val_loss"].to_numpy())) + 1,
+            "val_loss": [round(float(v), 4) for v in est.history_["val_loss"]],
             "n_windows": m["n_windows"], "guard_events": m["guard_events"],
             "seconds": round(seconds, 1)}
 
