@@ -105,10 +105,9 @@ def test_cli_fit_predict_evaluate(tmp_path, capsys):
 
 
 def test_cli_training_failure_exits_4(tmp_path, capsys, monkeypatch):
-    import seqguard.training
-
     import pandas as pd
 
+    import seqguard.training
     from seqguard.training import FitResult
 
     finding = {"severity": "error", "code": "non_finite_training",

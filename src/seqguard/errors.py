@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from sklearn.exceptions import NotFittedError as _SkNotFittedError
 
 __all__ = [
-    "SeqguardError",
-    "InputError",
     "ArtifactError",
-    "NotFittedError",
-    "TrainingFailed",
-    "SeqguardWarning",
     "DataWarning",
+    "InputError",
     "LeakageWarning",
+    "NotFittedError",
+    "SeqguardError",
+    "SeqguardWarning",
+    "TrainingFailed",
     "did_you_mean",
 ]
 

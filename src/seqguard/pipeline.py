@@ -37,7 +37,7 @@ from .splits import TEST, TRAIN, VAL, SeriesSplit, TimeSplit
 from .table import Table
 from .windows import ClassifyWindows, ForecastWindows, TagWindows, last_observed
 
-__all__ = ["Pipeline", "Prepared", "prepare", "TASKS"]
+__all__ = ["TASKS", "Pipeline", "Prepared", "prepare"]
 
 TASKS = ("forecast", "tag", "classify")
 _PARTS = {"train": TRAIN, "val": VAL, "test": TEST}
