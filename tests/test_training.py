@@ -309,8 +309,10 @@ def test_gradient_health_records_per_layer_norms_and_flags_vanishing(seed):
     finding = next(f for f in res.findings if f["code"] == "vanishing_gradients")
     assert finding["severity"] == "warning"
     assert "earliest recurrent layer 'rnn.l0'" in finding["message"]
-    assert finding["evidence"]["epochs"] == [1, 2] and finding["evidence"]["layer"] == "rnn.l0"
-    assert "GradientHealth:vanishing_gradients" in res.history["guard_events"].iloc[0]
+    # flagged once it persists: epoch 2, after epoch 1 showed it too
+    assert finding["evidence"]["epochs"] == [2] and finding["evidence"]["layer"] == "rnn.l0"
+    assert "GradientHealth:vanishing_gradients" not in res.history["guard_events"].iloc[0]
+    assert "GradientHealth:vanishing_gradients" in res.history["guard_events"].iloc[1]
 
 
 def test_gradient_health_relative_vanishing_uses_the_last_layer(seed):
@@ -320,9 +322,50 @@ def test_gradient_health_relative_vanishing_uses_the_last_layer(seed):
     for name, p in model.rnn.named_parameters():
         if name.endswith("_l0"):
             p.register_hook(lambda g: g * 1e-4)
-    res = fit_model(model, train, val, epochs=1, **FAST)
+    res = fit_model(model, train, val, epochs=2, **FAST)
     finding = next(f for f in res.findings if f["code"] == "vanishing_gradients")
     assert "x that of 'rnn.l1'" in finding["message"]
+
+
+def test_gradient_health_flags_vanishing_only_when_it_persists():
+    """A first epoch starved by the zero-initialised residual head is not flagged."""
+    from types import SimpleNamespace
+
+    from seqguard.training.gradient_health import GradientHealth
+
+    class FakeModule:
+        clip = 1.0
+        grad_groups = ["rnn.l0", "head"]
+        grad_group_recurrent = [True, False]
+
+        def __init__(self, l0_norms):
+            self.norms, self.epoch_number = l0_norms, 0
+            self.events, self.findings = [], []
+
+        def epoch_train_stats(self):
+            v = self.norms[self.epoch_number - 1]
+            return SimpleNamespace(steps=10, grad_norm_total=1.0, clip_fraction=0.0,
+                                   grad_norms={"rnn.l0": v, "head": 1.0})
+
+        def record_event(self, guard, reason, message):
+            self.events.append((self.epoch_number, reason))
+
+        def add_finding(self, severity, code, message, evidence, fix):
+            self.findings.append((code, evidence["epochs"]))
+
+    def run(l0_norms):
+        guard, module = GradientHealth(), FakeModule(l0_norms)
+        for e in range(1, len(l0_norms) + 1):
+            module.epoch_number = e
+            guard.on_train_epoch_end(None, module)
+        return module
+
+    transient = run([1e-5, 0.1, 0.1])  # epoch 1 only: the head was still near zero
+    assert transient.events == [] and transient.findings == []
+    lasting = run([1e-5, 1e-5, 1e-5])
+    assert lasting.events == [(2, "vanishing_gradients"), (3, "vanishing_gradients")]
+    assert lasting.findings[-1] == ("vanishing_gradients", [2, 3])
+
 
 
 def test_gradient_health_flags_exploding_by_clipping_share(seed):

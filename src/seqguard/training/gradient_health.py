@@ -12,7 +12,10 @@ exceeded ``clip``). This callback judges them at the end of every epoch:
   steps;
 * **vanishing**: the earliest recurrent layer's norm is below ``vanish_abs``, or
   below ``vanish_rel`` times the reference layer's: the last recurrent layer when
-  there are several, otherwise the last non-recurrent group (the head).
+  there are several, otherwise the last non-recurrent group (the head), in two
+  consecutive epochs. One epoch is not enough: the residual head starts at zero
+  (an untrained model is persistence), so the recurrent layers get almost no
+  gradient until the head has grown; that passes within the first epoch.
 
 Each flag adds a guard event for that epoch and one finding per kind (the latest
 evidence wins).
@@ -58,14 +61,17 @@ class GradientHealth(L.Callback):
         self.vanish_rel = float(vanish_rel)
         self.baseline: float | None = None
         self.flags: dict[str, list[int]] = {}
+        self.vanishing_epochs: list[int] = []
 
     def state_dict(self) -> dict[str, Any]:
-        return {"baseline": self.baseline, "flags": {k: list(v) for k, v in self.flags.items()}}
+        return {"baseline": self.baseline, "flags": {k: list(v) for k, v in self.flags.items()},
+                "vanishing_epochs": list(self.vanishing_epochs)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         b = state_dict.get("baseline")
         self.baseline = None if b is None else float(b)
         self.flags = {k: [int(e) for e in v] for k, v in state_dict.get("flags", {}).items()}
+        self.vanishing_epochs = [int(e) for e in state_dict.get("vanishing_epochs", [])]
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: Any) -> None:
         st = pl_module.epoch_train_stats()
@@ -113,6 +119,9 @@ class GradientHealth(L.Callback):
                        f"{_fmt(v / r)} x that of '{ref}' ({_fmt(r)})")
         if why is None:
             return
+        self.vanishing_epochs.append(epoch)
+        if epoch - 1 not in self.vanishing_epochs:
+            return  # not yet persistent (see the module docstring)
         self._flag(pl_module, "vanishing_gradients", epoch,
                    {**evidence, "layer": first, "reference": ref},
                    f"vanishing gradients at epoch {epoch}: {why}; that layer barely learns.",
