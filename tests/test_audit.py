@@ -287,6 +287,22 @@ def test_scale_disparity(rng):
     assert "--scaler" in f.fix
 
 
+def test_large_values_warn_even_for_a_single_input(rng):
+    n = 400
+    df = pd.DataFrame({"t": np.arange(n), "price": 1e9 + rng.normal(0, 1e7, n),
+                       "pressure": 1013 + rng.normal(0, 8, n), "y": rng.normal(0, 1, n)})
+    report = audit(make_table(df, target="y"), target="y")
+    f = one(report, "large_values")
+    assert f.column == "price" and f.severity == "warning"
+    assert 9e8 < f.evidence["magnitude"] < 1.1e9
+    assert "--scaler none" in f.fix and "saturates" in f.message
+    # values in the thousands (air pressure in hPa) are ordinary inputs
+    assert not report.select(code="large_values", column="pressure")
+    # a single huge input has no partner for scale_disparity: this is its only warning
+    alone = audit(make_table(df[["t", "price", "y"]], target="y"), target="y")
+    assert [g.code for g in alone if g.severity == "warning"] == ["large_values"]
+
+
 def test_outliers(rng):
     df = clean_frame(rng, 400)
     df.loc[37, "b"] = 1000.0

@@ -22,7 +22,7 @@ Codes
 -----
 ``missing_values``, ``leading_missing``, ``all_missing``, ``infinite_values``,
 ``sentinel_value``, ``constant_column``, ``near_constant``, ``row_index``,
-``scale_disparity``, ``outliers``, ``high_cardinality``, ``duplicate_timestamps``,
+``scale_disparity``, ``large_values``, ``outliers``, ``high_cardinality``, ``duplicate_timestamps``,
 ``unsorted_rows``, ``irregular_timestamps``, ``inserted_rows``, ``na_markers``,
 ``target_missing``, ``target_constant``, ``leakage_shifted_target``,
 ``leakage_correlated``, ``series_missing``, ``short_series``.
@@ -65,6 +65,7 @@ _OUTLIER_Z = 10.0                  # robust z: |x - median| / (1.4826 MAD)
 _OUTLIER_WARN_FRACTION = 0.001     # outliers are a warning from this share ...
 _OUTLIER_WARN_Z = 20.0             # ... or when the worst is this far out; else info
 _SCALE_RATIO = 1e3
+_LARGE_VALUE = 1e4                 # typical |value| (quartiles) from which raw input saturates
 _HIGH_CARDINALITY = 50
 _LEAK_MAX_SHIFT = 24
 _LEAK_MATCH = 0.95
@@ -490,6 +491,7 @@ class _Auditor:
             if table.inserted is not None and len(table.inserted) else 0
         self.missing_counts: dict[str, int] = {}
         self.scales: dict[str, float] = {}
+        self.magnitudes: dict[str, float] = {}
         self.sentinels: dict[str, list[float]] = {}
         self.features = [c for c in table.value_columns if c != target]
 
@@ -520,6 +522,7 @@ class _Auditor:
             else:
                 self.categorical_column(col)
         self.scale_disparity()
+        self.large_values()
         self.ingestion()
         if self.multi:
             self.short_series()
@@ -711,6 +714,7 @@ class _Auditor:
             sh = _shape(fin)
         med = sh.med
         self.scales[col] = sh.scale
+        self.magnitudes[col] = max(abs(sh.q1), abs(sh.q3))
 
         # near constant: a dominant value, or a relative spread below 1e-8
         top = int(np.argmax(sh.counts))
@@ -899,6 +903,24 @@ class _Auditor:
                  "heavy tails); never --scaler none with these inputs.",
                  largest=big, largest_scale=scales[big], smallest=small,
                  smallest_scale=scales[small], ratio=ratio)
+
+    def large_values(self) -> None:
+        """Inputs whose typical values are so large that, fed raw, they saturate the gates.
+
+        The default scaler turns them into z-scores; this warns before anyone trains
+        with ``--scaler none`` (one such column is enough, unlike scale_disparity).
+        """
+        for col, mag in self.magnitudes.items():
+            if col == self.target or mag < _LARGE_VALUE or not math.isfinite(mag) \
+                    or self.select_codes(col, {"row_index"}):
+                continue
+            self.add("large_values", "warning", col,
+                     f"Column {col!r} has typical values of {_num(mag)} in magnitude (its "
+                     f"quartiles): fed to an LSTM unscaled, every gate saturates and the "
+                     "model learns nothing from it.",
+                     "Keep a scaler (the default --scaler standard, or --scaler robust for "
+                     "heavy tails); never --scaler none with this column.",
+                     magnitude=mag)
 
     def select_codes(self, col: str, codes: set[str]) -> bool:
         return any(f.column == col and f.code in codes for f in self.findings)
