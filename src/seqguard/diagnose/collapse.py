@@ -1,0 +1,103 @@
+"""Collapse checks: constant predictions, and the model against the mean and
+persistence baselines (on the diagnosed windows, or from metrics.json).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..metrics import SKILL_MARGIN, beats_baseline
+from .findings import _finding, _fmt, _num
+from .thresholds import COLLAPSE_RATIO
+
+
+def _collapse_checks(pred: np.ndarray, target: np.ndarray | None, last: np.ndarray | None,
+                     train_mean: float, ctx: dict[str, Any],
+                     mean_label: str = "the training mean") -> list[dict[str, Any]]:
+    """Constant predictions and comparison with the mean and persistence baselines."""
+    found: list[dict[str, Any]] = []
+    if target is None:
+        return found
+    pred = pred.reshape(len(pred), -1)
+    target = target.reshape(len(target), -1)
+    if pred.shape != target.shape:
+        return found
+    obs = np.isfinite(target) & np.isfinite(pred)
+    if obs.sum() < 2:
+        return found
+    p, t = pred[obs], target[obs]
+    ratio = float(p.std() / t.std()) if t.std() > 0 else math.nan
+    mae = float(np.abs(p - t).mean())
+    scores = {"model": mae, "mean": float(np.abs(train_mean - t).mean())}
+    if last is not None and len(last) == len(pred):
+        persist = np.broadcast_to(last.reshape(-1, 1), pred.shape)[obs]
+        if np.isfinite(persist).all():
+            scores["persistence"] = float(np.abs(persist - t).mean())
+    ctx["scores"] = dict(scores, prediction_std_ratio=ratio, n_targets=int(obs.sum()))
+    if math.isfinite(ratio) and ratio < COLLAPSE_RATIO:
+        found.append(_finding(
+            "warning", "constant_predictions",
+            f"the predictions are nearly constant: std(predictions) / std(targets) = "
+            f"{_fmt(ratio)} (below {COLLAPSE_RATIO}); the model predicts about "
+            f"{_fmt(float(np.median(p)))} whatever the input.",
+            {"ratio": ratio, "prediction_std": float(p.std()), "target_std": float(t.std()),
+             "prediction_median": float(np.median(p)), "threshold": COLLAPSE_RATIO},
+            "Fix the causes listed above it first (target scaling, learning rate); then "
+            "check that the inputs carry signal and train longer."))
+    found += _baseline_findings(scores, "the diagnosed windows", mean_label)
+    return found
+
+
+def _baseline_findings(scores: Mapping[str, float], where: str,
+                       mean_label: str = "the training mean") -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    mae = scores["model"]
+    for name, code, what in (("mean", "no_better_than_mean",
+                              f"always predicting {mean_label}"),
+                             ("persistence", "no_better_than_persistence",
+                              "repeating the last observed value (persistence)")):
+        base = scores.get(name)
+        if base is None or not math.isfinite(base) or not math.isfinite(mae):
+            continue
+        skill = 1 - mae / base if base > 0 else math.nan
+        if beats_baseline(skill):
+            continue
+        noise = f", a gain under the {SKILL_MARGIN:.0%} margin of noise" if skill > 0 else ""
+        found.append(_finding(
+            "warning", code,
+            f"the model is no better than {what}: MAE {_fmt(mae)} against {_fmt(base)} for "
+            f"the {name} baseline on {where} (skill {_fmt(skill)}{noise}).",
+            {"mae": mae, f"{name}_mae": base, "skill": skill},
+            "Fix the findings above it first; if none, the inputs may not carry more "
+            "information than the baseline uses: add features, or use the baseline."))
+    return found
+
+
+def _metrics_checks(metrics: Mapping[str, Any], task: str, ctx: dict[str, Any]
+                    ) -> list[dict[str, Any]]:
+    """Constant predictions and baselines from metrics.json (the test part)."""
+    found: list[dict[str, Any]] = []
+    if task == "classify" or not metrics:
+        return found
+    ratio = _num(metrics.get("prediction_std_ratio"))
+    if math.isfinite(ratio) and ratio < COLLAPSE_RATIO:
+        found.append(_finding(
+            "warning", "constant_predictions",
+            f"the predictions are nearly constant on the test part: std(predictions) / "
+            f"std(targets) = {_fmt(ratio)} (below {COLLAPSE_RATIO}).",
+            {"ratio": ratio, "threshold": COLLAPSE_RATIO, "part": "test"},
+            "Fix the causes listed above it first (target scaling, learning rate); then "
+            "check that the inputs carry signal and train longer."))
+    test = metrics.get("test") or {}
+    base = metrics.get("baselines") or {}
+    scores = {"model": _num(test.get("mae"))}
+    for name in ("mean", "persistence"):
+        if isinstance(base.get(name), Mapping):
+            scores[name] = _num(base[name].get("mae"))
+    ctx["scores"] = dict(scores, part="test")
+    found += _baseline_findings(scores, "the test part")
+    return found

@@ -1,0 +1,118 @@
+"""Diagnosing a fitted seqguard estimator (or a run directory loaded as one).
+
+With data: the inputs and target after preprocessing, a traced run over held-out
+windows, and collapse against the baselines. Without data: only what the run holds
+(history, guard findings, weights, audit, fitted statistics, metrics).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import SeqguardError
+from .collapse import _collapse_checks, _metrics_checks
+from .findings import Diagnosis, _dedupe, _merge_guard_findings, rank_findings
+from .history import _grade_too_short, _history_checks
+from .leakage import _audit_leakage, _prescaled_leakage
+from .long_inputs import _long_dependency_verdict, _probe_time_checks, _time_checks
+from .modules import _spread
+from .scale import _input_checks, _pipeline_checks, _target_checks
+from .trace import _Run, _weight_checks
+
+
+def _diagnose_estimator(est: Any, data: Any, batch_size: int,
+                        max_windows: int) -> Diagnosis:
+    params = est.get_params()
+    task = getattr(est, "task", "forecast")
+    history = _history_rows(getattr(est, "history_", None))
+    events = list(getattr(est, "events_", []) or [])
+    guard = list(getattr(est, "findings_", []) or [])
+    ctx: dict[str, Any] = {"source": "estimator", "task": task,
+                           "input_len": params.get("input_len"),
+                           "checked": ["history", "weights", "audit"]}
+    found: list[dict[str, Any]] = []
+    found += _history_checks(history, events, params, ctx)
+    found += _weight_checks(est.model_)
+    found += _audit_leakage(getattr(est, "audit_", {}) or {})
+    model_cfg = getattr(est, "model_config_", {}) or {}
+    direct = task == "tag" or model_cfg.get("head") == "direct"
+    if data is None:
+        ctx["checked"] += ["fitted statistics", "metrics"]
+        found += _pipeline_checks(est, history, direct)
+        found += _metrics_checks(getattr(est, "metrics_", {}) or {}, task, ctx)
+        found += _probe_time_checks(est, history, ctx)
+    else:
+        ctx["checked"] += ["inputs", "target", "non-finite trace", "model state",
+                           "collapse"]
+        found += _estimator_data_checks(est, data, task, direct, batch_size, max_windows,
+                                        history, ctx)
+    found = _merge_guard_findings(_dedupe(found), guard, ctx.pop("covered", set()))
+    found = _long_dependency_verdict(found, ctx)
+    return Diagnosis(rank_findings(_grade_too_short(found)), ctx)
+
+
+def _history_rows(history: Any) -> list[dict[str, Any]]:
+    if history is None:
+        return []
+    if hasattr(history, "to_dict"):
+        return [dict(r) for r in history.to_dict("records")]
+    return [dict(r) for r in history]
+
+
+def _read_table(est: Any, data: Any) -> Any:
+    reader = getattr(est, "_table", None)
+    if reader is not None:
+        return reader(data, fit=False)[0]
+    return est._read(data)
+
+
+def _estimator_data_checks(est: Any, data: Any, task: str, direct: bool, batch_size: int,
+                           max_windows: int, history: list[dict[str, Any]],
+                           ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    from ..splits import TRAIN
+
+    pipe = est.pipeline_
+    table = _read_table(est, data)
+    try:
+        prep = pipe.transform(table, split=True)
+        split = True
+    except SeqguardError:
+        prep = pipe.transform(table, split=False)
+        split = False
+    names = list(prep.feature_names)
+    found: list[dict[str, Any]] = []
+    # ---- inputs after preprocessing (the rows a window may read)
+    rows = prep.X[prep.usable] if prep.usable is not None else prep.X
+    skip: set[str] = set()
+    missing = getattr(pipe, "missing_", None)
+    for attr in ("observed_channels_", "since_channels_"):
+        skip.update(str(v) for v in (getattr(missing, attr, None) or {}).values())
+    found += _input_checks(rows, names, skip=skip)
+    # ---- inputs scaled on more than the training part (before seqguard saw them)
+    if split:
+        found += _prescaled_leakage(table, prep.part, [*pipe.input_columns_], pipe.target)
+    # ---- target, in model units, on the training part
+    train = prep.part == TRAIN
+    y_train = prep.y[train & np.isfinite(prep.y)].astype(np.float64)
+    if task != "classify":
+        found += _target_checks(y_train, direct, getattr(est.model_, "activation", None))
+    # ---- run the model on held-out windows when there are some
+    which = "all"
+    if split:
+        which = next((k for k in ("test", "val", "train") if len(prep.datasets[k])), "train")
+    ds = prep.datasets[which]
+    ctx.update(windows=which, split=split, n_windows=len(ds))
+    idx = _spread(len(ds), max_windows)
+    batches = (ds.gather(idx[a:a + batch_size]) for a in range(0, len(idx), batch_size))
+    model = est.model_
+    run = _Run(model, lambda b: model(b["x"], last=b.get("last"), lengths=b.get("lengths")))
+    res = run.over(batches, names)
+    found += res.findings
+    if res.first_batch is not None:
+        found += _time_checks(run, res.first_batch, history, ctx)
+    if task != "classify" and res.pred is not None and len(y_train):
+        train_mean = float(y_train.mean())
+        found += _collapse_checks(res.pred, res.target, res.last, train_mean, ctx)
+    return found
