@@ -61,11 +61,13 @@ def _value(text: str) -> Any:
     return {"true": True, "false": False, "none": None}.get(text.lower(), text)
 
 
-def run_seed(seed: int, overrides: dict[str, Any]) -> dict[str, Any]:
+def run_seed(seed: int, overrides: dict[str, Any], features: str = FEATURES
+             ) -> dict[str, Any]:
     import seqguard
 
+    cat = "cbwd" if "cbwd" in features.split(",") else None
     table = seqguard.read(_data_path(), time_col="year,month,day,hour", target="pm2.5",
-                          features=FEATURES, categorical="cbwd")
+                          features=features, categorical=cat)
     params: dict[str, Any] = {"input_len": 48, "horizon": 24, "val_start": "2013-01-01",
                               "test_start": "2014-01-01", "seed": seed, "progress": False}
     params |= overrides
@@ -90,6 +92,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--features", default=FEATURES, help="input columns (default: all)")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         overrides[key.replace("-", "_")] = _value(value)
     runs = []
     for s in [int(x) for x in args.seeds.split(",") if x.strip()]:
-        r = run_seed(s, overrides)
+        r = run_seed(s, overrides, args.features)
         runs.append(r)
         print(f"seed {s}: test MAE {r['mae']:.2f} (h1 {r['mae_h1']:.2f}), persistence "
               f"{r['persistence']:.2f}, {r['epochs']} epochs (best {r['best_epoch']}), "
