@@ -1,0 +1,366 @@
+"""The shared base of the seqguard estimators: ``_SequenceEstimator``.
+
+It holds what every task has in common: the scikit-learn parameters (``__init__``
+only stores them, so ``get_params``/``clone`` work), the preprocessing
+:class:`~seqguard.pipeline.Pipeline` they describe, ``fit`` (read, audit,
+preprocess, train with guards, score the test part), the window-by-window
+prediction and scoring used by forecasting, ``save`` (the run directory of
+DESIGN.md) and the helpers those need (training series for the MASE scale,
+JSON-safe values, library versions). The task classes override the hooks
+(``_table``, ``_learn``, ``_state``, ``_score``, ``predict``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+
+from ..errors import NotFittedError
+from ..pipeline import Pipeline, Prepared
+from ..splits import TRAIN
+from ..table import Table
+
+if TYPE_CHECKING:
+    from ..models import SequenceModel
+
+
+_PIPELINE_PARAMS = ("input_len", "horizon", "missing", "scaler", "target_scaler", "scale_per",
+                    "lags", "rolling", "indicators", "calendar", "categorical_encoding",
+                    "val_start", "test_start", "val_frac", "test_frac", "gap", "pad",
+                    "max_len", "seed")
+
+
+class _SequenceEstimator(BaseEstimator):
+    task = "forecast"
+
+    def __init__(self, target: str, *, input_len: int = 48, horizon: int = 24,
+                 missing: str = "auto", scaler: str = "standard",
+                 target_scaler: str | None = None, scale_per: str = "global",
+                 lags: str | None = None, rolling: str | None = None,
+                 indicators: str | None = None, calendar: str | None = None,
+                 categorical_encoding: str = "onehot", val_start: Any = None,
+                 test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
+                 gap: int = 0, pad: str = "right", max_len: int | None = None,
+                 model: str = "lstm", hidden: int = 64, layers: int = 2,
+                 dropout: float = 0.0, bidirectional: bool = False, head: str = "residual",
+                 head_layers: int = 0, activation: str | None = None, loss: str = "l1",
+                 optimizer: str = "adamw", lr: float = 1e-3, weight_decay: float = 1e-4,
+                 clip: float = 1.0, epochs: int = 30, patience: int = 5,
+                 batch_size: int = 256, precision: str = "32", seed: int = 0,
+                 devices: Any = "auto", accelerator: str = "cpu", strategy: str = "auto",
+                 season: int | None = None, progress: bool | None = None,
+                 read_options: dict[str, Any] | None = None) -> None:
+        self.target = target
+        self.input_len = input_len
+        self.horizon = horizon
+        self.missing = missing
+        self.scaler = scaler
+        self.target_scaler = target_scaler
+        self.scale_per = scale_per
+        self.lags = lags
+        self.rolling = rolling
+        self.indicators = indicators
+        self.calendar = calendar
+        self.categorical_encoding = categorical_encoding
+        self.val_start = val_start
+        self.test_start = test_start
+        self.val_frac = val_frac
+        self.test_frac = test_frac
+        self.gap = gap
+        self.pad = pad
+        self.max_len = max_len
+        self.model = model
+        self.hidden = hidden
+        self.layers = layers
+        self.dropout = dropout
+        self.bidirectional = bidirectional
+        self.head = head
+        self.head_layers = head_layers
+        self.activation = activation
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.clip = clip
+        self.epochs = epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.precision = precision
+        self.seed = seed
+        self.devices = devices
+        self.accelerator = accelerator
+        self.strategy = strategy
+        self.season = season
+        self.progress = progress
+        self.read_options = read_options
+
+    # ------------------------------------------------------------------ parts
+    def make_pipeline(self) -> Pipeline:
+        """The unfitted preprocessing pipeline these parameters describe."""
+        kw = {k: getattr(self, k) for k in _PIPELINE_PARAMS}
+        return Pipeline(self.target, task=self.task, **kw)
+
+    def _read(self, data: Any) -> Table:
+        from ..io import read
+
+        if isinstance(data, Table):
+            return data
+        return read(data, target=self.target, **(self.read_options or {}))
+
+    def _build_model(self, prep: Prepared) -> SequenceModel:
+        from ..models import SequenceModel, grud_channels_from_names, warn_activation
+
+        kw: dict[str, Any] = {}
+        if self.task == "forecast":
+            kw.update(horizon=self.horizon, head=self.head)
+        if self.task == "classify":
+            n = int(self.pipeline_.n_classes_)
+            kw["n_outputs"] = 1 if n <= 2 else n
+        else:
+            kw["activation"] = self.activation
+        if self.model == "grud":
+            since = getattr(self.pipeline_.missing_, "since_transform_", "log1p")
+            kw["grud_channels"] = grud_channels_from_names(prep.feature_names, since)
+        model = SequenceModel(
+            n_features=prep.X.shape[1], task=self.task, model=self.model, hidden=self.hidden,
+            layers=self.layers, dropout=self.dropout, bidirectional=self.bidirectional,
+            head_layers=self.head_layers, **kw)
+        if self.activation and self.task != "classify":
+            y = prep.y[prep.part == 0]
+            y = y[np.isfinite(y)]
+            if len(y):
+                warn_activation(self.activation, float(y.min()), float(y.max()))
+        return model
+
+    # -------------------------------------------------------------------- fit
+    def _table(self, data: Any, *, fit: bool) -> tuple[Table, Any]:
+        """The table the pipeline sees, and task-specific facts about it (classify)."""
+        return self._read(data), None
+
+    def fit(self, data: Any, *, checkpoint_dir: str | None = None,
+            resume: bool = False) -> _SequenceEstimator:
+        """Read, audit, preprocess, train with guards, and score the test part.
+
+        Parameters
+        ----------
+        data : anything :func:`seqguard.read` accepts, or a Table
+        checkpoint_dir : str, optional
+            Folder for resumable checkpoints.
+        resume : bool
+            Continue from the last checkpoint in ``checkpoint_dir``.
+
+        Returns
+        -------
+        self
+        """
+        from ..audit import audit
+        from ..training import fit_model
+        from ..windows import WindowLoader
+
+        pipe = self.make_pipeline()
+        pipe.validate()
+        table, facts = self._table(data, fit=True)
+        self.audit_ = audit(table, target=self.target).to_dict()
+        prep = pipe.fit_transform(table)
+        self.pipeline_ = pipe
+        self.feature_names_ = list(prep.feature_names)
+        torch.manual_seed(self.seed)
+        model = self._build_model(prep)
+        self.model_config_ = dict(model.config)
+        # real DataLoaders (one gather per batch) so that Lightning can inspect them
+        train = WindowLoader(prep.train, self.batch_size, shuffle=True,
+                             seed=self.seed).torch_loader()
+        val = WindowLoader(prep.val, max(self.batch_size, 512)).torch_loader() \
+            if len(prep.val) else None
+        stats = None
+        if self.task != "classify":
+            y_train = prep.y[(prep.part == TRAIN) & np.isfinite(prep.y)]
+            stats = {"mean": float(y_train.mean()), "std": float(y_train.std())} \
+                if len(y_train) else None
+        result = fit_model(
+            model, train, val, task=self.task,
+            loss=self.loss if self.task != "classify" else "l1",
+            optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
+            clip=self.clip, epochs=self.epochs, patience=self.patience,
+            precision=self.precision, seed=self.seed, devices=self.devices,
+            accelerator=self.accelerator, strategy=self.strategy,
+            checkpoint_dir=checkpoint_dir, resume=resume, progress=self.progress,
+            target_stats=stats, feature_names=self.feature_names_)
+        self.model_ = model.eval()
+        self.history_ = result.history
+        self.events_ = list(result.events)
+        self.findings_ = list(result.findings)
+        self.n_windows_ = {k: len(prep.datasets[k]) for k in ("train", "val", "test")}
+        self.prep_summary_ = {k: v for k, v in prep.summary.items() if k != "pipeline"}
+        self._learn(prep, facts)
+        self.metrics_ = self._score(prep, "test", facts, guard_events=result.guard_events)
+        return self
+
+    # ---------------------------------------------------------------- predict
+    def _learn(self, prep: Prepared, facts: Any) -> None:
+        """Learn task-specific state from the prepared training data (none by default)."""
+
+    def _state(self) -> dict[str, Any]:
+        """Task-specific learned state for pipeline.json (see :meth:`_set_state`)."""
+        return {}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`_state` saved."""
+
+    def _check(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet. Call 'fit' "
+                                 "first, or load a run with seqguard.load(dir).")
+
+    def _predict_scaled(self, ds: Any) -> np.ndarray:
+        outs = []
+        from ..windows import WindowLoader
+
+        with torch.no_grad():
+            for batch in WindowLoader(ds, 1024):
+                out = self.model_(batch["x"], last=batch.get("last"),
+                                  lengths=batch.get("lengths"))
+                outs.append(out.float().numpy())
+        if not outs:
+            return np.empty((0, self.horizon if self.task == "forecast" else 1))
+        return np.concatenate(outs)
+
+    def _window_frame(self, prep: Prepared, ds: Any) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray, np.ndarray]:
+        """(predictions, truth, target rows, series start) in original units (forecast)."""
+        pred_z = self._predict_scaled(ds)
+        rows = ds.target_rows()
+        groups = self.pipeline_.series_groups(prep.table)
+        g = groups[rows[:, 0]] if len(rows) else np.empty(0, dtype=np.int64)
+        pred = self.pipeline_.target_scaler_.inverse_transform(
+            pred_z.astype(np.float64), groups=g)
+        pred = pred.reshape(rows.shape)
+        truth = prep.y_raw[rows]
+        starts = prep.bounds[:-1][np.searchsorted(prep.bounds, rows[:, 0], side="right") - 1] \
+            if len(rows) else np.empty(0, dtype=np.int64)
+        return pred, truth, rows, starts
+
+    def _score(self, prep: Prepared, which: str, facts: Any,
+               guard_events: int) -> dict[str, Any]:
+        """metrics.json of the ``which`` part (``"test"``, or ``"all"`` windows)."""
+        from ..baselines import baseline_scores, season_from_freq
+        from ..metrics import build_metrics
+
+        ds = prep.datasets[which]
+        pred, truth, rows, starts = self._window_frame(prep, ds)
+        season = season_from_freq(prep.table.freq, self.season)
+        train_y = prep.y_raw[prep.part == TRAIN]
+        base = baseline_scores(truth, y=prep.y_raw, target_rows=rows, series_start=starts,
+                               season=season, train_mean=float(np.nanmean(train_y)))
+        return build_metrics(
+            task=self.task, target=self.target, input_len=self.input_len, y_true=truth,
+            y_pred=pred, baselines=base,
+            n_windows=getattr(self, "n_windows_", {"test": len(rows)}),
+            guard_events=guard_events, horizon=self.horizon,
+            y_train=_train_series(prep), season=season)
+
+    def _transform(self, data: Any, require_target: bool = True) -> tuple[Prepared, Any]:
+        table, facts = self._table(data, fit=False)
+        return self.pipeline_.transform(table, split=False,
+                                        require_target=require_target), facts
+
+    def predict(self, data: Any) -> pd.DataFrame:
+        """Predictions for every window of ``data``, in original units.
+
+        Every forecast origin with ``input_len`` usable rows before it and a target
+        observed by then is predicted, also where the targets ahead are missing.
+        Returns a DataFrame with columns ``series``, ``origin`` (time of the last
+        input step), ``time`` (time of the predicted step), ``horizon`` (1..H),
+        ``prediction`` and ``observed`` (the target where the data has it, else NaN).
+        """
+        self._check()
+        prep, _ = self._transform(data, require_target=False)
+        pred, truth, rows, _ = self._window_frame(prep, prep.datasets["all"])
+        table = prep.table
+        names = np.asarray(table.series_names(), dtype=object)
+        series = names[np.searchsorted(prep.bounds, rows, side="right") - 1]
+        times = table.frame[table.time_col].to_numpy()
+        H = rows.shape[1] if rows.ndim == 2 else 1
+        return pd.DataFrame({
+            "series": series.ravel(),
+            "origin": np.repeat(times[rows[:, 0] - 1], H),
+            "time": times[rows.ravel()],
+            "horizon": np.tile(np.arange(1, H + 1), len(rows)),
+            "prediction": pred.ravel(),
+            "observed": truth.ravel(),
+        })
+
+    def evaluate(self, data: Any) -> dict[str, Any]:
+        """Scores on every window of ``data`` against the baselines (metrics.json form)."""
+        self._check()
+        prep, facts = self._transform(data)
+        saved = getattr(self, "n_windows_", None)
+        self.n_windows_ = {"train": 0, "val": 0, "test": len(prep.datasets["all"])}
+        try:
+            return self._score(prep, "all", facts, guard_events=0)
+        finally:
+            if saved is not None:
+                self.n_windows_ = saved
+
+    def score(self, data: Any) -> float:
+        """Negative MAE on ``data`` (greater is better, as scikit-learn expects)."""
+        return -float(self.evaluate(data)["test"]["mae"])
+
+    # -------------------------------------------------------------- artifacts
+    def save(self, run_dir: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the run directory (weights, pipeline, metrics, history, audit, diagnosis)."""
+        from ..artifact import save_run
+
+        self._check()
+        pipeline = {
+            "estimator": type(self).__name__,
+            "params": _jsonable(self.get_params()),
+            "pipeline": self.pipeline_.to_dict(),
+            "model": self.model_config_,
+            "feature_names": self.feature_names_,
+            "n_windows": self.n_windows_,
+            "state": self._state(),
+            "versions": _versions(),
+        }
+        diagnosis = {"findings": self.findings_, "events": self.events_,
+                     "windows": _jsonable(self.prep_summary_)}
+        return save_run(run_dir, state_dict=self.model_.state_dict(), pipeline=pipeline,
+                        metrics=self.metrics_, history=self.history_, audit=self.audit_,
+                        diagnosis=diagnosis, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> _SequenceEstimator:
+        """Load a run directory written by :meth:`save` (verified against its MANIFEST)."""
+        from .loading import load
+
+        return load(run_dir)
+
+
+def _train_series(prep: Prepared) -> list[np.ndarray]:
+    """The observed-or-not training target of each series (for the MASE scale)."""
+    b = prep.bounds
+    return [prep.y_raw[b[k]:b[k + 1]][prep.part[b[k]:b[k + 1]] == TRAIN]
+            for k in range(len(b) - 1)]
+
+
+def _jsonable(value: Any) -> Any:
+    from ..metrics import json_safe
+
+    return json.loads(json.dumps(json_safe(value), default=str))
+
+
+def _versions() -> dict[str, str]:
+    import lightning
+    import sklearn
+
+    from .. import __version__
+
+    return {"seqguard": __version__, "torch": torch.__version__, "numpy": np.__version__,
+            "pandas": pd.__version__, "lightning": lightning.__version__,
+            "scikit-learn": sklearn.__version__}

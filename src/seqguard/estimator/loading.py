@@ -1,0 +1,57 @@
+"""Loading a run directory back into its estimator: :func:`load`.
+
+``_ESTIMATORS`` maps the class name that ``save`` stores in pipeline.json to the
+estimator class; :func:`load` reads the verified run directory, rebuilds the
+fitted pipeline, the model and its weights, and restores the learned state and
+reports, without unpickling anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .._serialize import from_dict
+from ..errors import ArtifactError
+from .base import _SequenceEstimator
+from .classifier import SequenceClassifier
+from .forecaster import Forecaster
+from .tagger import SequenceTagger
+
+_ESTIMATORS = {c.__name__: c for c in (Forecaster, SequenceTagger, SequenceClassifier)}
+
+
+def load(run_dir: str | Path) -> _SequenceEstimator:
+    """Load any seqguard run directory into its estimator, ready to predict."""
+    from ..artifact import load_run
+    from ..models import SequenceModel
+
+    run = load_run(run_dir)
+    spec = run.pipeline
+    cls = _ESTIMATORS.get(str(spec.get("estimator")))
+    if cls is None:
+        raise ArtifactError(f"{Path(run_dir) / 'pipeline.json'} names no known estimator "
+                            f"({spec.get('estimator')!r}). Refit with this seqguard version.")
+    est = cls(**spec["params"])
+    est.pipeline_ = from_dict(spec["pipeline"])
+    model = SequenceModel.from_config(spec["model"])
+    try:
+        model.load_state_dict(run.state_dict)
+    except RuntimeError as exc:
+        raise ArtifactError(f"{Path(run_dir) / 'model.safetensors'} does not fit the model in "
+                            f"pipeline.json ({str(exc).splitlines()[0]}). Refit.") from None
+    est.model_ = model.eval()
+    est.model_config_ = dict(spec["model"])
+    est.feature_names_ = list(spec["feature_names"])
+    est.n_windows_ = dict(spec.get("n_windows", {}))
+    try:
+        est._set_state(dict(spec.get("state", {})))
+    except (KeyError, TypeError, ValueError):
+        raise ArtifactError(f"{Path(run_dir) / 'pipeline.json'} lacks the learned state of "
+                            f"its {cls.__name__} (the 'state' entry). Refit.") from None
+    est.metrics_ = run.metrics
+    est.history_ = run.history
+    est.audit_ = run.audit
+    est.findings_ = list(run.diagnosis.get("findings", []))
+    est.events_ = list(run.diagnosis.get("events", []))
+    est.prep_summary_ = run.diagnosis.get("windows", {})
+    return est
