@@ -335,8 +335,8 @@ def test_gradient_health_flags_vanishing_only_when_it_persists():
 
     class FakeModule:
         clip = 1.0
-        grad_groups = ["rnn.l0", "head"]
-        grad_group_recurrent = [True, False]
+        grad_groups = ("rnn.l0", "head")
+        grad_group_recurrent = (True, False)
 
         def __init__(self, l0_norms):
             self.norms, self.epoch_number = l0_norms, 0
