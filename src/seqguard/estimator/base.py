@@ -300,8 +300,12 @@ class _SequenceEstimator(BaseEstimator):
         """Scores on every window of ``data`` against the baselines (metrics.json form)."""
         self._check()
         prep, facts = self._transform(data)
+        return self._score_new(prep, facts, n_test=len(prep.datasets["all"]))
+
+    def _score_new(self, prep: Prepared, facts: Any, n_test: int = 0) -> dict[str, Any]:
+        """Score every window of new data (``evaluate``): ``n_windows`` holds only ``test``."""
         saved = getattr(self, "n_windows_", None)
-        self.n_windows_ = {"train": 0, "val": 0, "test": len(prep.datasets["all"])}
+        self.n_windows_ = {"train": 0, "val": 0, "test": n_test}
         try:
             return self._score(prep, "all", facts, guard_events=0)
         finally:

@@ -181,13 +181,7 @@ class SequenceClassifier(_SequenceEstimator):
                              f"the model was not trained on (classes: "
                              f"{', '.join(map(repr, self.classes_))}). Score data with the "
                              "training classes only.")
-        saved = getattr(self, "n_windows_", None)
-        self.n_windows_ = {"train": 0, "val": 0, "test": 0}
-        try:
-            return self._score(prep, "all", facts, guard_events=0)
-        finally:
-            if saved is not None:
-                self.n_windows_ = saved
+        return self._score_new(prep, facts)
 
     def predict_proba(self, data: Any) -> pd.DataFrame:
         """Class probabilities per series: columns ``proba_<label>`` indexed by series."""

@@ -106,13 +106,7 @@ class SequenceTagger(_SequenceEstimator):
         form; ``n_windows.test`` counts the scored steps)."""
         self._check()
         prep, facts = self._transform(data)
-        saved = getattr(self, "n_windows_", None)
-        self.n_windows_ = {"train": 0, "val": 0, "test": 0}
-        try:
-            return self._score(prep, "all", facts, guard_events=0)
-        finally:
-            if saved is not None:
-                self.n_windows_ = saved
+        return self._score_new(prep, facts)
 
     def predict(self, data: Any) -> pd.DataFrame:
         """A prediction at every step of ``data`` that a window reaches, in original units.
