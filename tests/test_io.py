@@ -389,3 +389,17 @@ def test_random_csv_text_parse_or_raise_input_error(tmp_path, ncol, rows, sep):
         assert isinstance(exc, InputError)
         return
     check_guarantees(table)
+
+
+def test_parse_duration_serves_freq_and_season():
+    import pandas as pd
+
+    from seqguard.baselines import season_from_freq
+    from seqguard.table import parse_duration
+
+    assert parse_duration("15min") == pd.Timedelta(minutes=15)
+    assert parse_duration("2 hours") == pd.Timedelta(hours=2)
+    assert parse_duration("MS") is None and parse_duration("soon") is None
+    assert season_from_freq("30min") == 48
+    with pytest.raises(InputError, match="--season"):
+        season_from_freq("soon")

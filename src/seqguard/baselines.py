@@ -32,6 +32,7 @@ import pandas as pd
 
 from .errors import InputError
 from .metrics import classification_scores, regression_scores
+from .table import parse_duration
 
 __all__ = [
     "base_rate",
@@ -282,15 +283,11 @@ def season_from_freq(freq: Any, season: int | None = None) -> int:
             return _SEASON_BY_ALIAS[m.group(2).upper()]
         if m and m.group(2) in _LEGACY_TICKS:  # 'H', '15T': aliases pandas 3 dropped
             freq = (m.group(1) or "1") + _LEGACY_TICKS[m.group(2)]
-        try:
-            td = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-        except (ValueError, TypeError):
-            try:
-                td = pd.Timedelta(freq)
-            except (ValueError, TypeError):
-                raise InputError(f"freq {freq!r} is not a time step seqguard understands "
-                                 "(e.g. 'h', '15min', 'D', 'W', 'MS'). Pass --season "
-                                 "explicitly.") from None
+        td = parse_duration(freq)
+        if td is None:
+            raise InputError(f"freq {freq!r} is not a time step seqguard understands "
+                             "(e.g. 'h', '15min', 'D', 'W', 'MS'). Pass --season "
+                             "explicitly.")
         return _season_from_timedelta(td)
     if isinstance(freq, pd.offsets.BaseOffset) and not isinstance(freq, pd.offsets.Tick):
         name = re.sub(r"-.*$", "", freq.rule_code)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, did_you_mean, format_list
-from .table import IngestReport, Table
+from .table import IngestReport, Table, parse_duration
 
 __all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "read"]
 
@@ -659,14 +659,10 @@ def _parse_freq(freq: str | float | None, is_dt: bool) -> tuple[float, str] | No
         raise InputError(f"--freq {freq!r} is a duration but the time column holds numbers. "
                          "Pass a number of time units, such as --freq 60.")
     text = str(freq).strip()
-    try:
-        td = pd.Timedelta(pd.tseries.frequencies.to_offset(text))
-    except (ValueError, TypeError):
-        try:
-            td = pd.Timedelta(text)
-        except (ValueError, TypeError):
-            raise InputError(f"--freq {freq!r} is not a fixed duration. Pass one such as '1h', "
-                             "'15min', '30s' or 'D'.") from None
+    td = parse_duration(text)
+    if td is None:
+        raise InputError(f"--freq {freq!r} is not a fixed duration. Pass one such as '1h', "
+                         "'15min', '30s' or 'D'.")
     if td <= pd.Timedelta(0):
         raise InputError(f"--freq must be positive; got {freq!r}.")
     return float(td.value), text

@@ -33,6 +33,26 @@ import numpy as np
 import pandas as pd
 
 
+def parse_duration(text: Any) -> pd.Timedelta | None:
+    """A grid step such as ``"h"``, ``"15min"`` or ``"1 day"`` as a Timedelta.
+
+    Pandas offset aliases first, then Timedelta strings; ``None`` when ``text`` is
+    neither a fixed duration (callers word the error for their option).
+
+    Examples
+    --------
+    >>> parse_duration("15min"), parse_duration("2 hours"), parse_duration("MS")
+    (Timedelta('0 days 00:15:00'), Timedelta('0 days 02:00:00'), None)
+    """
+    try:
+        return pd.Timedelta(pd.tseries.frequencies.to_offset(text))
+    except (ValueError, TypeError):
+        try:
+            return pd.Timedelta(text)
+        except (ValueError, TypeError):
+            return None
+
+
 @dataclass
 class IngestReport:
     """What :func:`seqguard.read` did to the input to give the table's guarantees.
