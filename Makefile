@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[test,dev]'
 	touch $(STAMP)
+	@echo "seqguard is installed in $(VENV): run '$(BIN)/seqguard', or 'source $(BIN)/activate' to put it on PATH."
 
 install: $(STAMP)
 

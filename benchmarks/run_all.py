@@ -1,7 +1,7 @@
 """Run every benchmark in one process and print their ratios side by side (`make bench`).
 
 Speed and memory are reported as ratios measured in the same run, never asserted
-in tests: audit time / read time (target <= 1), window peak memory / raw table
+in tests: `seqguard --version` / `python -c pass`, audit time / read time (target <= 1), window peak memory / raw table
 size (target <= 2.5), training throughput / plain PyTorch loop (target >= 0.85); and
 the test MAE of the defaults on DESIGN.md's Beijing protocol against its table.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = {
+    "startup": ("bench_startup.py", []),
     "audit": ("bench_audit.py", []),
     "windows": ("bench_windows.py", ["--rows", "2000000"]),
     "training": ("bench_training.py", []),

@@ -425,8 +425,8 @@ def test_forward_errors(seed):
 
 
 def test_ignored_dropout_warns():
-    with pytest.warns(ModelWarning, match=r"dropout=0\.2 has no effect with layers=1 and "
-                                          r"head_layers=0"):
+    with pytest.warns(ModelWarning, match=r"--dropout 0\.2 has no effect with --layers 1 "
+                                          r"and --head-layers 0"):
         SequenceModel(3, "tag", layers=1, dropout=0.2)
 
 

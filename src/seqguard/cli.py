@@ -2,7 +2,9 @@
 
 Every error a user can cause prints one line, ``error: <message>``, on stderr
 and exits 2 (``TrainingFailed`` exits 4; ``audit`` exits 3 when it finds an
-error-severity problem). No traceback, nothing written.
+error-severity problem, and so does ``fit`` before training unless
+``--ignore-audit``). No traceback, nothing written. Every warning prints as one
+``warning: <message>`` line on stderr, never as a Python warning with its source.
 
 Any option can also come from ``--config FILE.toml`` (keys are option names, with
 ``-`` or ``_``); the command line wins over the file.
@@ -323,6 +325,43 @@ def _print_classification(metrics: dict[str, Any]) -> None:
         click.echo(f"{key}: {note}")
 
 
+def _audit_line(f: Any) -> str:
+    """One finding as one line: ``warning: <message> Fix: <fix>`` (messages name the place)."""
+    text = f"{f.severity}: {' '.join(f.message.split())}"
+    return f"{text} Fix: {' '.join(f.fix.split())}" if f.fix else text
+
+
+def _audit_gate(*, quiet: bool, ignore: bool) -> Callable[[Any], None]:
+    """What ``fit`` does with the audit of its training data, before it trains.
+
+    Prints the error and warning findings one line each on stderr (``--quiet`` hides
+    the warnings, never the errors) and stops with exit 3 on an error-severity
+    finding unless ``--ignore-audit``; nothing is written then.
+    """
+    from .errors import AuditFailed
+
+    def gate(report: Any) -> None:
+        c = report.counts
+        errors = [f for f in report if f.severity == "error"]
+        shown = errors if quiet else [f for f in report if f.severity in ("error", "warning")]
+        if not quiet:
+            click.echo(f"audit of {report.source}: {c['error']} errors, {c['warning']} "
+                       f"warnings, {c['info']} notes (seqguard audit DATA for all of them)",
+                       err=True)
+        for f in shown:
+            click.echo(_audit_line(f), err=True)
+        if errors and not ignore:
+            raise AuditFailed(
+                f"the audit of {report.source} found {len(errors)} error-severity "
+                f"problem{'s' if len(errors) > 1 else ''} (above); nothing was trained or "
+                "written. Fix the data, or pass --ignore-audit to train anyway.")
+        if errors and not quiet:
+            click.echo(f"warning: training despite {len(errors)} audit error"
+                       f"{'s' if len(errors) > 1 else ''} (--ignore-audit).", err=True)
+
+    return gate
+
+
 def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet: bool,
              overwrite: bool, resume: bool, kw: dict[str, Any]) -> None:
     from .errors import TrainingFailed
@@ -332,8 +371,9 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
     est = _estimator(target, task, model_name, quiet, kw)
     est.make_pipeline().validate()
     ckpt = path.parent / f".{path.name}.checkpoints"
+    show_audit = _audit_gate(quiet=quiet, ignore=bool(kw.get("ignore_audit")))
     try:
-        est.fit(data, checkpoint_dir=str(ckpt), resume=resume)
+        est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit)
     except TrainingFailed as exc:
         # exit 4: the diagnosis is saved (DESIGN.md), the guards' findings and events with it
         result = getattr(exc, "result", None)
@@ -366,6 +406,8 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
 @_schema_options
 @_fit_options
 @click.option("--out", required=True, type=click.Path(), help="Run directory to write.")
+@click.option("--ignore-audit", is_flag=True,
+              help="Train even when the audit finds an error-severity problem (else exit 3).")
 def fit(data: str, target: str, out: str, task: str, model_name: str, quiet: bool,
         verbose: bool, overwrite: bool, resume: bool, **kw: Any) -> None:
     """Train a guarded LSTM/GRU on DATA and write the run directory OUT."""
@@ -427,7 +469,6 @@ def evaluate(run_dir: str, data: str, fmt: str) -> None:
 @click.option("--config", type=click.Path(), help="TOML file with any of these options.")
 def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str | None) -> None:
     """Fit on the Beijing PM2.5 data (UCI, CC BY 4.0): 48 h in, 24 h out."""
-    from .audit import audit as run_audit
     from .datasets import load_beijing_pm25
     from .io import read
 
@@ -437,12 +478,6 @@ def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str |
                  categorical="cbwd")
     click.echo("seqguard demo: Beijing PM2.5, hourly 2010-2014 (UCI Machine Learning "
                "Repository, Liang et al. 2015, CC BY 4.0)")
-    report = run_audit(table, target="pm2.5")
-    c = report.counts
-    click.echo(f"audit: {c['error']} errors, {c['warning']} warnings, {c['info']} notes")
-    for f in report:
-        if f.severity != "info" or f.column == "pm2.5":
-            click.echo(f"  {f.severity:8s} {f.column or '-'}: {f.message}")
     kw = {"input_len": 48, "horizon": 24, "epochs": epochs, "patience": 3,
           "lr": 3e-3, "batch_size": 512, "hidden": 32}
     kw |= {"time_col": "year,month,day,hour", "features": features, "categorical": "cbwd"}
@@ -473,8 +508,26 @@ def diagnose_command(run_dir: str, data: str | None, fmt: str, verbose: bool) ->
 
 
 # --------------------------------------------------------------------- entry
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Warnings on the command line: ``warning: <message>``, no source path or code."""
+    text = " ".join(str(message).split())
+    click.echo(f"warning: {text}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turning user errors into one line and exit 2."""
+    import warnings
+
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        _main(argv)
+    finally:
+        warnings.showwarning = previous
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="seqguard", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:

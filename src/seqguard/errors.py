@@ -3,18 +3,18 @@
 Every error a user can cause is a :class:`SeqguardError`. Its message names the
 place (file, column, row, series, option), the offending value and the fix, in one
 or two sentences. The command line prints it as ``error: <message>`` and exits 2
-(``TrainingFailed`` exits 4).
+(``AuditFailed`` exits 3, ``TrainingFailed`` exits 4).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-
-from sklearn.exceptions import NotFittedError as _SkNotFittedError
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "ArtifactError",
+    "AuditFailed",
     "DataWarning",
     "InputError",
     "LeakageWarning",
@@ -40,8 +40,30 @@ class ArtifactError(SeqguardError):
     """A run directory is missing a file, was altered, or comes from an incompatible version."""
 
 
-class NotFittedError(SeqguardError, _SkNotFittedError):
-    """A transform or model was used before ``fit``."""
+if TYPE_CHECKING:  # pragma: no cover
+    from sklearn.exceptions import NotFittedError as _SkNotFittedError
+
+    class NotFittedError(SeqguardError, _SkNotFittedError):
+        """A transform or model was used before ``fit``."""
+
+
+def __getattr__(name: str) -> Any:
+    # NotFittedError subclasses scikit-learn's, whose import costs about a second (scipy);
+    # it is made on first use so that the command line starts without it.
+    if name != "NotFittedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sklearn.exceptions import NotFittedError as _SkNotFittedError
+
+    cls = type("NotFittedError", (SeqguardError, _SkNotFittedError), {
+        "__doc__": "A transform or model was used before ``fit``.", "__module__": __name__})
+    globals()["NotFittedError"] = cls
+    return cls
+
+
+class AuditFailed(SeqguardError):
+    """The audit found an error-severity problem, so training did not start (exit 3)."""
+
+    exit_code = 3
 
 
 class TrainingFailed(SeqguardError, RuntimeError):

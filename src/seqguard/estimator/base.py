@@ -13,6 +13,7 @@ JSON-safe values, library versions). The task classes override the hooks
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from ..splits import TRAIN
 from ..table import Table
 
 if TYPE_CHECKING:
+    from ..audit import AuditReport
     from ..models import SequenceModel
 
 
@@ -144,7 +146,8 @@ class _SequenceEstimator(BaseEstimator):
         return self._read(data), None
 
     def fit(self, data: Any, *, checkpoint_dir: str | None = None,
-            resume: bool = False) -> _SequenceEstimator:
+            resume: bool = False,
+            on_audit: Callable[[AuditReport], None] | None = None) -> _SequenceEstimator:
         """Read, audit, preprocess, train with guards, and score the test part.
 
         Parameters
@@ -154,6 +157,10 @@ class _SequenceEstimator(BaseEstimator):
             Folder for resumable checkpoints.
         resume : bool
             Continue from the last checkpoint in ``checkpoint_dir``.
+        on_audit : callable, optional
+            Called with the :class:`~seqguard.audit.AuditReport` of the training data
+            before anything is trained; it may raise to stop (the command line shows
+            the findings there and stops on an error-severity one).
 
         Returns
         -------
@@ -166,7 +173,10 @@ class _SequenceEstimator(BaseEstimator):
         pipe = self.make_pipeline()
         pipe.validate()
         table, facts = self._table(data, fit=True)
-        self.audit_ = audit(table, target=self.target).to_dict()
+        report = audit(table, target=self.target)
+        self.audit_ = report.to_dict()
+        if on_audit is not None:
+            on_audit(report)
         prep = pipe.fit_transform(table)
         self.pipeline_ = pipe
         self.feature_names_ = list(prep.feature_names)

@@ -251,9 +251,10 @@ class SequenceModel(nn.Module):
             raise InputError(f"The 'grud_channels' option applies to model='grud' only, got it "
                              f"with model={model!r}. Leave it unset.")
         if dropout > 0 and layers == 1 and head_layers == 0:
-            warnings.warn(f"dropout={dropout:g} has no effect with layers=1 and head_layers=0: "
-                          "dropout applies between recurrent layers and after dense head "
-                          "layers. Use layers >= 2 or head_layers >= 1, or dropout=0.",
+            warnings.warn(f"--dropout {dropout:g} has no effect with --layers 1 and "
+                          "--head-layers 0: dropout applies between recurrent layers and "
+                          "after dense head layers. Pass --layers 2 or more, --head-layers 1, "
+                          "or --dropout 0.",
                           ModelWarning, stacklevel=2)
 
         self._config: dict[str, Any] = {
