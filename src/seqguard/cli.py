@@ -34,8 +34,8 @@ class _Choice(click.Choice):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as exc:
-            exc.message = f"{exc.message}{did_you_mean(str(value), self.choices)}"
-            raise
+            hint = did_you_mean(str(value), [str(c) for c in self.choices])
+            raise click.BadParameter(f"{exc.message}{hint}", ctx=ctx, param=param) from None
 
 
 def _load_toml(path: str) -> dict[str, Any]:
@@ -478,8 +478,8 @@ def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str |
                  categorical="cbwd")
     click.echo("seqguard demo: Beijing PM2.5, hourly 2010-2014 (UCI Machine Learning "
                "Repository, Liang et al. 2015, CC BY 4.0)")
-    kw = {"input_len": 48, "horizon": 24, "epochs": epochs, "patience": 3,
-          "lr": 3e-3, "batch_size": 512, "hidden": 32}
+    kw: dict[str, Any] = {"input_len": 48, "horizon": 24, "epochs": epochs, "patience": 3,
+                          "lr": 3e-3, "batch_size": 512, "hidden": 32}
     kw |= {"time_col": "year,month,day,hour", "features": features, "categorical": "cbwd"}
     _run_fit(table, "pm2.5", out, "forecast", "lstm", quiet, True, False, kw)
 
