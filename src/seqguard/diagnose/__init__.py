@@ -55,8 +55,11 @@ the model does use the long window.
 
 Units
 -----
-Everything is measured in the units the model sees (after preprocessing). Scores
-against the baselines are ratios of MAEs, which scaling does not change.
+The inputs and the target checks are measured in the units the model sees (after
+preprocessing). The MAEs of the model and the baselines (``no_better_than_mean``,
+``no_better_than_persistence``, ``context["scores"]``) are in the target's original
+units, as in metrics.json, and the messages say so: the diagnosed windows are
+inverse-scaled first. The skill scores are ratios of MAEs, the same in either unit.
 """
 
 # The package re-exports every name the single-module ``seqguard.diagnose`` had, private

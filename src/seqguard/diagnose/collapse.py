@@ -1,5 +1,9 @@
 """Collapse checks: constant predictions, and the model against the mean and
 persistence baselines (on the diagnosed windows, or from metrics.json).
+
+The MAEs in the messages are in the units of the targets given: for a seqguard run,
+the target's original units (the diagnosed windows are inverse-scaled first, and
+metrics.json is in those units), and the message says so.
 """
 
 from __future__ import annotations
@@ -17,8 +21,13 @@ from .thresholds import COLLAPSE_RATIO
 
 def _collapse_checks(pred: np.ndarray, target: np.ndarray | None, last: np.ndarray | None,
                      train_mean: float, ctx: dict[str, Any],
-                     mean_label: str = "the training mean") -> list[dict[str, Any]]:
-    """Constant predictions and comparison with the mean and persistence baselines."""
+                     mean_label: str = "the training mean",
+                     units: str | None = None) -> list[dict[str, Any]]:
+    """Constant predictions and comparison with the mean and persistence baselines.
+
+    ``units``: the name of the target whose original units ``pred``, ``target``,
+    ``last`` and ``train_mean`` are in (the messages say so), or ``None``.
+    """
     found: list[dict[str, Any]] = []
     if target is None:
         return found
@@ -38,6 +47,8 @@ def _collapse_checks(pred: np.ndarray, target: np.ndarray | None, last: np.ndarr
         if np.isfinite(persist).all():
             scores["persistence"] = float(np.abs(persist - t).mean())
     ctx["scores"] = dict(scores, prediction_std_ratio=ratio, n_targets=int(obs.sum()))
+    if units is not None:
+        ctx["scores"]["units"] = f"the target's units ({units!r})"
     if math.isfinite(ratio) and ratio < COLLAPSE_RATIO:
         found.append(_finding(
             "warning", "constant_predictions",
@@ -48,12 +59,13 @@ def _collapse_checks(pred: np.ndarray, target: np.ndarray | None, last: np.ndarr
              "prediction_median": float(np.median(p)), "threshold": COLLAPSE_RATIO},
             "Fix the causes listed above it first (target scaling, learning rate); then "
             "check that the inputs carry signal and train longer."))
-    found += _baseline_findings(scores, "the diagnosed windows", mean_label)
+    found += _baseline_findings(scores, "the diagnosed windows", mean_label, units)
     return found
 
 
 def _baseline_findings(scores: Mapping[str, float], where: str,
-                       mean_label: str = "the training mean") -> list[dict[str, Any]]:
+                       mean_label: str = "the training mean",
+                       units: str | None = None) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     mae = scores["model"]
     for name, code, what in (("mean", "no_better_than_mean",
@@ -67,10 +79,11 @@ def _baseline_findings(scores: Mapping[str, float], where: str,
         if beats_baseline(skill):
             continue
         noise = f", a gain under the {SKILL_MARGIN:.0%} margin of noise" if skill > 0 else ""
+        in_units = "" if units is None else f", in the target's units ({units!r})"
         found.append(_finding(
             "warning", code,
             f"the model is no better than {what}: MAE {_fmt(mae)} against {_fmt(base)} for "
-            f"the {name} baseline on {where} (skill {_fmt(skill)}{noise}).",
+            f"the {name} baseline on {where}{in_units} (skill {_fmt(skill)}{noise}).",
             {"mae": mae, f"{name}_mae": base, "skill": skill},
             "Fix the findings above it first; if none, the inputs may not carry more "
             "information than the baseline uses: add features, or use the baseline."))
@@ -98,6 +111,10 @@ def _metrics_checks(metrics: Mapping[str, Any], task: str, ctx: dict[str, Any]
     for name in ("mean", "persistence"):
         if isinstance(base.get(name), Mapping):
             scores[name] = _num(base[name].get("mae"))
+    target = metrics.get("target")
+    units = None if target is None else str(target)
     ctx["scores"] = dict(scores, part="test")
-    found += _baseline_findings(scores, "the test part")
+    if units is not None:
+        ctx["scores"]["units"] = f"the target's units ({units!r})"
+    found += _baseline_findings(scores, "the test part", units=units)
     return found

@@ -243,10 +243,13 @@ class _SequenceEstimator(BaseEstimator):
 
         Both come from the training part seen at ``fit`` (stored in the run), also when
         scoring new data; without a stored climatology (a run of an earlier version)
-        the mean is that of the rows marked training and there is no climatology.
+        the mean is that of the rows marked training and there is no climatology. Without
+        a season (season 1) the climatology is the mean, and is not reported.
         """
         clim = getattr(self, "climatology_", None)
-        if clim is None:
+        if clim is None or clim.kind_ == "none":  # no season: it would be the mean
+            if clim is not None:
+                return clim.mean_, None, None
             return float(np.nanmean(prep.y_raw[prep.part == TRAIN])), None, None
         times = prep.table.frame[prep.table.time_col]
         pred = clim.predict(times.iloc[rows.reshape(-1)], prep.table.freq)
