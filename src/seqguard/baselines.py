@@ -478,7 +478,7 @@ def season_position(time: Any, freq: Any, season: int) -> np.ndarray:
     elif kind == "week":
         pos = dt.isocalendar()["week"].to_numpy(np.int64) - 1
     elif kind == "weekday":
-        pos = dt.dayofweek.to_numpy(np.int64)
+        pos = dt.day_of_week.to_numpy(np.int64)
     elif kind == "hour":
         pos = dt.hour.to_numpy(np.int64)
     elif kind == "slot":
