@@ -371,3 +371,34 @@ def test_diagnose_scores_are_in_the_target_units(monthly_run, capsys):
     # the untrained-like model is no better than the mean or persistence here
     assert "no_better_than" in text
     assert "in the target's units ('y')" in text
+
+
+def test_diagnose_names_a_seasonal_best_baseline(monthly_run):
+    f, df, run = monthly_run
+    m = f.metrics_
+    best = m["best_baseline"]
+    assert best in ("seasonal_naive", "climatology") and not beats_baseline(m["skill_vs_best"])
+    for diag in (seqguard.diagnose(run), seqguard.diagnose(run, df)):  # metrics / data
+        assert "no_better_than_best_baseline" in diag.codes
+        found = diag.findings[diag.codes.index("no_better_than_best_baseline")]
+        assert found["evidence"]["baseline"] == best
+        assert found["evidence"][f"{best}_mae"] == pytest.approx(
+            m["baselines"][best]["mae"], rel=1e-6)
+        assert "the best baseline" in found["message"]
+        assert "in the target's units ('y')" in found["message"]
+
+
+def test_diagnose_best_baseline_finding_only_for_a_seasonal_best():
+    from seqguard.diagnose.collapse import _baseline_findings
+
+    codes = [f["code"] for f in _baseline_findings(
+        {"model": 1.0, "persistence": 1.0, "mean": 2.0, "climatology": 1.5}, "the test part")]
+    assert codes == ["no_better_than_persistence"]  # persistence is the best: covered
+    codes = [f["code"] for f in _baseline_findings(
+        {"model": 0.5, "persistence": 1.0, "mean": 2.0, "climatology": 0.9}, "the test part")]
+    assert codes == []  # beats every baseline
+    found = _baseline_findings({"model": 0.99, "persistence": 1.0, "mean": 2.0,
+                                "seasonal_naive": 0.6}, "the test part", units="y")
+    assert [f["code"] for f in found] == ["no_better_than_persistence",
+                                          "no_better_than_best_baseline"]
+    assert "in the target's units ('y')" in found[1]["message"]

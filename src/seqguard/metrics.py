@@ -721,9 +721,10 @@ def _verdict_sentence(name: str, value: float, best: bool = False) -> str:
 
 def _advice(best: str, metrics: Mapping[str, Any]) -> str:
     """What would help a model that loses to ``best``."""
-    entry = (metrics.get("baselines") or {}).get(best) or {}
+    baselines = metrics.get("baselines") or {}
+    entry = baselines.get(best) or {}
     season = entry.get("season")
-    position = entry.get("position")
+    position = entry.get("position") or (baselines.get("climatology") or {}).get("position")
     input_len = metrics.get("input_len")
     tag = metrics.get("task") == "tag"
     if best in ("seasonal_naive", "climatology") and isinstance(season, int) and season > 1:

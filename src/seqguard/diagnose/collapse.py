@@ -22,11 +22,14 @@ from .thresholds import COLLAPSE_RATIO
 def _collapse_checks(pred: np.ndarray, target: np.ndarray | None, last: np.ndarray | None,
                      train_mean: float, ctx: dict[str, Any],
                      mean_label: str = "the training mean",
-                     units: str | None = None) -> list[dict[str, Any]]:
+                     units: str | None = None,
+                     others: Mapping[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
     """Constant predictions and comparison with the mean and persistence baselines.
 
     ``units``: the name of the target whose original units ``pred``, ``target``,
     ``last`` and ``train_mean`` are in (the messages say so), or ``None``.
+    ``others``: more baseline forecasts, the shape of ``pred`` (seasonal naive,
+    climatology); the best of all baselines is checked too.
     """
     found: list[dict[str, Any]] = []
     if target is None:
@@ -46,6 +49,10 @@ def _collapse_checks(pred: np.ndarray, target: np.ndarray | None, last: np.ndarr
         persist = np.broadcast_to(last.reshape(-1, 1), pred.shape)[obs]
         if np.isfinite(persist).all():
             scores["persistence"] = float(np.abs(persist - t).mean())
+    for name, forecast in (others or {}).items():
+        f = np.asarray(forecast, dtype=np.float64).reshape(pred.shape)[obs]
+        if np.isfinite(f).all():
+            scores[name] = float(np.abs(f - t).mean())
     ctx["scores"] = dict(scores, prediction_std_ratio=ratio, n_targets=int(obs.sum()))
     if units is not None:
         ctx["scores"]["units"] = f"the target's units ({units!r})"
@@ -87,7 +94,42 @@ def _baseline_findings(scores: Mapping[str, float], where: str,
             {"mae": mae, f"{name}_mae": base, "skill": skill},
             "Fix the findings above it first; if none, the inputs may not carry more "
             "information than the baseline uses: add features, or use the baseline."))
+    found += _best_baseline_finding(scores, where, units)
     return found
+
+
+_OTHER_BASELINES = {
+    "seasonal_naive": "repeating the value one season back (seasonal naive)",
+    "climatology": "the training mean at the same season position (climatology)",
+}
+
+
+def _best_baseline_finding(scores: Mapping[str, float], where: str,
+                           units: str | None) -> list[dict[str, Any]]:
+    """``no_better_than_best_baseline`` when a seasonal baseline is the best of all and the
+    model does not beat it (mean and persistence have findings of their own)."""
+    mae = scores["model"]
+    known = {k: v for k, v in scores.items()
+             if k in ("mean", "persistence", *_OTHER_BASELINES) and v is not None
+             and math.isfinite(v)}
+    if not known or not math.isfinite(mae):
+        return []
+    best = min(known, key=lambda k: known[k])
+    base = known[best]
+    if best not in _OTHER_BASELINES or base <= 0:
+        return []
+    skill = 1 - mae / base
+    if beats_baseline(skill):
+        return []
+    in_units = "" if units is None else f", in the target's units ({units!r})"
+    return [_finding(
+        "warning", "no_better_than_best_baseline",
+        f"the model is no better than {_OTHER_BASELINES[best]}, the best baseline: MAE "
+        f"{_fmt(mae)} against {_fmt(base)} for the {best} baseline on {where}{in_units} "
+        f"(skill {_fmt(skill)}).",
+        {"mae": mae, "baseline": best, f"{best}_mae": base, "skill": skill},
+        "Give the model the season: an --input-len of at least one season, --calendar "
+        "auto, and --lags with the season length (see the verdict of fit).")]
 
 
 def _metrics_checks(metrics: Mapping[str, Any], task: str, ctx: dict[str, Any]
@@ -108,7 +150,7 @@ def _metrics_checks(metrics: Mapping[str, Any], task: str, ctx: dict[str, Any]
     test = metrics.get("test") or {}
     base = metrics.get("baselines") or {}
     scores = {"model": _num(test.get("mae"))}
-    for name in ("mean", "persistence"):
+    for name in ("mean", "persistence", *_OTHER_BASELINES):
         if isinstance(base.get(name), Mapping):
             scores[name] = _num(base[name].get("mae"))
     target = metrics.get("target")
