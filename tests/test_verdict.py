@@ -279,6 +279,16 @@ def test_evaluate_on_a_loaded_run_reuses_the_fit_time_climatology(monthly_run):
                                                 maes[ev["best_baseline"]])
 
 
+def test_a_run_without_a_stored_climatology_is_scored_without_it(monthly_run):
+    _, df, run = monthly_run
+    old = seqguard.load(run)
+    old._set_state({})  # the state of a run written before the climatology existed
+    assert old.climatology_ is None
+    ev = old.evaluate(_tail(df, 6))
+    assert set(ev["baselines"]) == {"persistence", "seasonal_naive", "mean"}
+    assert ev["best_baseline"] in ev["baselines"]
+
+
 def test_tag_compares_with_climatology_and_mean(rng):
     t = pd.date_range("2021-01-01", periods=24 * 30, freq="h")
     x = rng.normal(size=len(t))

@@ -481,10 +481,9 @@ def season_position(time: Any, freq: Any, season: int) -> np.ndarray:
         pos = dt.day_of_week.to_numpy(np.int64)
     elif kind == "hour":
         pos = dt.hour.to_numpy(np.int64)
-    elif kind == "slot":
-        assert td is not None
+    elif kind == "slot":  # season_kind gives "slot" only for a fixed step (td is set)
         since = (flat - dt.normalize()).to_numpy("timedelta64[ns]").astype(np.int64)
-        pos = since // td.value
+        pos = since // (td.value if td is not None else _DAY.value)
     else:
         pos = _step_index(flat, family, n, td) % m
     return np.asarray(pos, dtype=np.int64).reshape(shape)
