@@ -161,7 +161,7 @@ def test_cli_tag_fit_evaluate_predict(tmp_path, capsys):
     assert code == 0, err
     metrics = json.loads((out / "metrics.json").read_text())
     assert tuple(metrics) == TAG_KEYS and metrics["task"] == "tag"
-    assert set(metrics["baselines"]) == {"mean"} and metrics["horizon"] is None
+    assert set(metrics["baselines"]) <= {"climatology", "mean"} and metrics["horizon"] is None
     code, text, _ = run_cli(["evaluate", str(out), str(data), "--format", "json"], capsys)
     observed = sum(1 for line in data.read_text().splitlines()[1:] if line.split(",")[2])
     assert code == 0 and json.loads(text)["n_windows"]["test"] == observed  # once a step

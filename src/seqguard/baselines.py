@@ -1,7 +1,7 @@
 """Reference predictions every model is compared with.
 
-Forecasting: persistence, seasonal naive, mean. Tagging: mean
-(:func:`tag_baseline_scores`). Classification: majority class and base rate.
+Forecasting: persistence, seasonal naive, climatology, mean. Tagging: climatology and
+mean (:func:`tag_baseline_scores`). Classification: majority class and base rate.
 
 All baselines are computed on the same test windows as the model, in the target's
 original units, and scored over observed targets only (see :mod:`seqguard.metrics`).
@@ -15,6 +15,10 @@ Guarantees:
   window's own series (``series_start``), so it never crosses into another series.
 * **Always finite** where the inputs allow it: a seasonal value that is missing or
   lies before the series start falls back to persistence.
+* **Climatology and mean read only training targets**: the training-period mean of
+  the target (at each season position, :class:`Climatology`), learned at ``fit``
+  and reused unchanged on new data; besides that, only the time stamp of the
+  target row, which is known in advance.
 
 Layout as everywhere in seqguard: ``y`` is the flat target of the whole table (rows
 sorted by series and time, NaN where missing); windows are described by the
@@ -35,6 +39,7 @@ from .metrics import classification_scores, regression_scores
 from .table import parse_duration
 
 __all__ = [
+    "Climatology",
     "base_rate",
     "baseline_scores",
     "classification_baseline_scores",
@@ -43,6 +48,8 @@ __all__ = [
     "mean_baseline",
     "persistence",
     "season_from_freq",
+    "season_kind",
+    "season_position",
     "seasonal_naive",
     "tag_baseline_scores",
 ]
@@ -316,6 +323,306 @@ def _season_from_timedelta(td: pd.Timedelta) -> int:
     return 1
 
 
+# ----------------------------------------------------------------- climatology
+_EPOCH_YEAR = 1970
+_POSITION_NAMES = {
+    "month": "month of year", "quarter": "quarter of year", "hour": "hour of day",
+    "slot": "slot of the day", "weekday": "day of week", "week": "week of year",
+    "semimonth": "half-month of year",
+}
+
+
+def _freq_family(freq: Any) -> tuple[str, int, pd.Timedelta | None]:
+    """(family, n, fixed step) of a grid step.
+
+    ``family`` is ``"numeric"`` (numbers, or no freq), ``"fixed"`` (a fixed duration:
+    a Timedelta, a Tick, ``Day``), or a calendar family of pandas offsets: ``"month"``,
+    ``"quarter"``, ``"year"``, ``"week"``, ``"semimonth"``, ``"bday"``, ``"other"``.
+    """
+    if freq is None or isinstance(freq, (bool, np.bool_, int, float, np.integer,
+                                         np.floating)):
+        return "numeric", 1, None
+    if isinstance(freq, str):
+        try:
+            freq = pd.tseries.frequencies.to_offset(freq)
+        except ValueError:
+            td = parse_duration(freq)
+            if td is None:
+                raise InputError(f"freq {freq!r} is not a time step seqguard understands "
+                                 "(e.g. 'h', '15min', 'D', 'W', 'MS').") from None
+            return "fixed", 1, td
+    if isinstance(freq, pd.offsets.BaseOffset):
+        if isinstance(freq, (pd.offsets.Tick, pd.offsets.Day)):
+            return "fixed", 1, pd.Timedelta(freq)
+        name = re.sub(r"-.*$", "", freq.rule_code).upper()
+        n = abs(int(freq.n)) or 1
+        if name in ("M", "MS", "ME", "BM", "BMS", "BME", "CBMS", "CBME"):
+            return "month", n, None
+        if name.startswith(("Q", "BQ")):
+            return "quarter", n, None
+        if name in ("A", "Y", "AS", "YS", "YE", "BA", "BY", "BYS", "BYE"):
+            return "year", n, None
+        if name == "W":
+            return "week", n, None
+        if name.startswith("SM"):
+            return "semimonth", n, None
+        if name in ("B", "C"):
+            return "bday", n, None
+        return "other", n, None
+    try:
+        return "fixed", 1, pd.Timedelta(freq)
+    except (ValueError, TypeError):
+        raise InputError(f"freq {freq!r} is not a time step seqguard understands (e.g. "
+                         "'h', '15min', 'D', 'W', 'MS').") from None
+
+
+def season_kind(freq: Any, season: int) -> str:
+    """How :func:`season_position` places a time stamp in a season of ``season`` steps.
+
+    The calendar position of the grid step when ``season`` is its natural season:
+    ``"month"`` (month of year, monthly steps and season 12), ``"quarter"`` (4),
+    ``"semimonth"`` (24), ``"week"`` (week of year, weekly steps and 52), ``"weekday"``
+    (day of week, daily steps and 7), ``"hour"`` (hour of day, hourly steps and 24),
+    ``"slot"`` (slot of the day, a step that divides a day and the number of steps per
+    day). Otherwise ``"step"``: the step index modulo the season (numeric time, an
+    explicit ``--season`` that is not the calendar one, any other step), and
+    ``"none"`` for a season of 1.
+
+    Examples
+    --------
+    >>> season_kind("MS", 12), season_kind("h", 24), season_kind("h", 168)
+    ('month', 'hour', 'step')
+    >>> season_kind(pd.Timedelta("15min"), 96), season_kind(1.0, 5), season_kind("D", 1)
+    ('slot', 'step', 'none')
+    """
+    m = _positive_int("season", season)
+    if m == 1:
+        return "none"
+    family, n, td = _freq_family(freq)
+    if family == "fixed" and td is not None:
+        if td == _DAY:
+            return "weekday" if m == 7 else "step"
+        if td == pd.Timedelta(weeks=1):
+            return "week" if m == 52 else "step"
+        if pd.Timedelta(days=28) <= td <= pd.Timedelta(days=31):
+            return "month" if m == 12 else "step"
+        if pd.Timedelta(minutes=1) <= td < _DAY and _DAY.value % td.value == 0 \
+                and m == _DAY.value // td.value:
+            return "hour" if td == pd.Timedelta(hours=1) else "slot"
+        return "step"
+    natural = {"month": 12, "quarter": 4, "week": 52, "semimonth": 24}
+    if n == 1 and natural.get(family) == m:
+        return family
+    return "step"
+
+
+def season_position(time: Any, freq: Any, season: int) -> np.ndarray:
+    """The position of each time stamp in its season, from the time stamp alone.
+
+    With the calendar season of the grid step (see :func:`season_kind`): month of
+    year 0..11 (monthly), quarter of year 0..3, half-month 0..23, ISO week of year
+    0..52 (weekly), day of week 0..6 (Monday = 0, daily), hour of day 0..23 (hourly),
+    slot of the day 0..season-1 (a step that divides a day: 15 minutes gives 96
+    slots); calendar positions are read in the time stamps' own time zone. Otherwise
+    the step index modulo ``season``: the number of grid steps since 1970-01-01 (or
+    ``round(time / freq)`` for numeric time). A season of 1 gives 0 everywhere.
+
+    Because the position depends only on the time stamp, the same time stamp gets
+    the same position in any data (training, new data for ``evaluate``).
+
+    Parameters
+    ----------
+    time : array-like of datetime64 (naive or time-zone aware) or numbers
+        Time stamps, e.g. of the target rows (a window's origin + h steps).
+    freq : pandas offset, pandas.Timedelta, str (pandas alias) or number
+        The grid step (``Table.freq``).
+    season : int
+        Season length in steps (:func:`season_from_freq`).
+
+    Returns
+    -------
+    ndarray of int64, the shape of ``time``
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2020-01-01", "2020-02-01", "2021-12-01"])
+    >>> season_position(t, pd.offsets.MonthBegin(), 12).tolist()
+    [0, 1, 11]
+    >>> h = pd.to_datetime(["2020-01-01 00:00", "2020-01-01 13:00", "2020-01-02 23:00"])
+    >>> season_position(h, pd.Timedelta(hours=1), 24).tolist()
+    [0, 13, 23]
+    >>> season_position([0.0, 1.0, 5.0, 7.0], 1.0, 3).tolist()
+    [0, 1, 2, 1]
+    """
+    m = _positive_int("season", season)
+    flat, shape = _flat_times(time)
+    if m == 1:
+        return np.zeros(shape, dtype=np.int64)
+    kind = season_kind(freq, m)
+    family, n, td = _freq_family(freq)
+    is_dt = pd.api.types.is_datetime64_any_dtype(flat)
+    if not is_dt:
+        if family != "numeric" and len(flat):
+            raise InputError("season_position: the time stamps are numbers but freq "
+                             f"{freq!r} is a calendar step; pass datetimes.")
+        step = 1.0 if freq is None else float(freq)
+        idx = np.rint(flat.to_numpy(np.float64) / step).astype(np.int64)
+        return (idx % m).reshape(shape)
+    dt = flat.dt
+    if kind == "month":
+        pos = dt.month.to_numpy(np.int64) - 1
+    elif kind == "quarter":
+        pos = dt.quarter.to_numpy(np.int64) - 1
+    elif kind == "semimonth":
+        pos = (dt.month.to_numpy(np.int64) - 1) * 2 + (dt.day.to_numpy(np.int64) >= 15)
+    elif kind == "week":
+        pos = dt.isocalendar()["week"].to_numpy(np.int64) - 1
+    elif kind == "weekday":
+        pos = dt.day_of_week.to_numpy(np.int64)
+    elif kind == "hour":
+        pos = dt.hour.to_numpy(np.int64)
+    elif kind == "slot":  # season_kind gives "slot" only for a fixed step (td is set)
+        since = (flat - dt.normalize()).to_numpy("timedelta64[ns]").astype(np.int64)
+        pos = since // (td.value if td is not None else _DAY.value)
+    else:
+        pos = _step_index(flat, family, n, td) % m
+    return np.asarray(pos, dtype=np.int64).reshape(shape)
+
+
+def _flat_times(time: Any) -> tuple[pd.Series, tuple[int, ...]]:
+    """Time stamps as one flat Series (datetimes kept, time zone included), and the
+    shape to give the positions back."""
+    if isinstance(time, pd.Series):
+        return time.reset_index(drop=True), time.shape
+    if isinstance(time, pd.Index):
+        return pd.Series(time), time.shape
+    arr = np.asarray(time)
+    flat = pd.Series(arr.reshape(-1))
+    if flat.dtype == object and len(flat):
+        flat = pd.Series(pd.to_datetime(flat))
+    return flat, arr.shape
+
+
+def _step_index(flat: pd.Series, family: str, n: int, td: pd.Timedelta | None
+                ) -> np.ndarray:
+    """Grid steps since 1970-01-01 of datetimes (the ``"step"`` position)."""
+    dt = flat.dt
+    utc = flat.dt.tz_convert("UTC").dt.tz_localize(None) if dt.tz is not None else flat
+    ns = utc.to_numpy("datetime64[ns]").astype(np.int64)
+    if family == "fixed" and td is not None:
+        return np.floor_divide(ns, td.value)
+    years = dt.year.to_numpy(np.int64) - _EPOCH_YEAR
+    months = years * 12 + dt.month.to_numpy(np.int64) - 1
+    if family == "month":
+        k = months
+    elif family == "quarter":
+        k = years * 4 + dt.quarter.to_numpy(np.int64) - 1
+    elif family == "year":
+        k = years
+    elif family == "semimonth":
+        k = months * 2 + (dt.day.to_numpy(np.int64) >= 15)
+    elif family == "bday":
+        k = np.busday_count(np.datetime64("1970-01-01"),
+                            utc.to_numpy("datetime64[D]")).astype(np.int64)
+    else:  # weeks and anything else: whole days since the epoch
+        k = np.floor_divide(ns, _DAY.value)
+        if family == "week":
+            k = np.floor_divide(k, 7)
+    return np.floor_divide(k, n)
+
+
+class Climatology:
+    """The training-period mean of the target at each position of the season.
+
+    ``fit`` learns, from the training rows only, the mean of the observed target at
+    each season position (:func:`season_position`: month of year for monthly data,
+    hour of day for hourly data, ...); ``predict`` looks up the position of each time
+    stamp. A position never seen with an observed target in training falls back to
+    the training mean. The learned state is plain JSON (:meth:`to_dict`), so a loaded
+    run reuses the table learned at fit.
+
+    Parameters
+    ----------
+    season : int
+        Season length in steps (:func:`season_from_freq`).
+
+    Attributes
+    ----------
+    kind_ : str
+        :func:`season_kind` of the training grid step.
+    table_ : dict of int to float
+        Training mean of the target per position.
+    mean_ : float
+        Training mean of the target (the fallback).
+
+    Examples
+    --------
+    >>> t = pd.date_range("2020-01-01", periods=6, freq="h")
+    >>> c = Climatology(24).fit(t, [1.0, 3.0, np.nan, 5.0, 7.0, 9.0], "h")
+    >>> c.predict(t + pd.Timedelta(days=1), "h").tolist()
+    [1.0, 3.0, 5.0, 5.0, 7.0, 9.0]
+    >>> c.position_name
+    'hour of day'
+    """
+
+    def __init__(self, season: int = 1) -> None:
+        self.season = season
+
+    def fit(self, time: Any, y: Any, freq: Any) -> Climatology:
+        """Learn the mean of the observed ``y`` (NaN = missing) at each position."""
+        m = _positive_int("season", self.season)
+        yy = np.asarray(y, dtype=np.float64).reshape(-1)
+        pos = season_position(time, freq, m).reshape(-1)
+        if pos.shape != yy.shape:
+            raise InputError(f"time has {pos.size} stamps but y has {yy.size} values; pass "
+                             "one time stamp per target.")
+        ok = np.isfinite(yy)
+        if not ok.any():
+            raise InputError("the training target has no observed value; the climatology "
+                             "baseline needs training targets.")
+        means = pd.Series(yy[ok]).groupby(pos[ok]).mean()
+        self.kind_ = season_kind(freq, m)
+        self.table_ = {int(k): float(v) for k, v in means.items()}
+        self.mean_ = float(yy[ok].mean())
+        return self
+
+    def predict(self, time: Any, freq: Any) -> np.ndarray:
+        """The training mean at the season position of each time stamp (float64, the
+        shape of ``time``)."""
+        if not hasattr(self, "table_"):
+            from .errors import NotFittedError
+
+            raise NotFittedError("This Climatology is not fitted yet. Call 'fit' first.")
+        pos = season_position(time, freq, int(self.season))
+        table = pd.Series(self.table_, dtype=np.float64)
+        out = table.reindex(pos.reshape(-1)).to_numpy(np.float64)
+        return np.where(np.isnan(out), self.mean_, out).reshape(pos.shape)
+
+    @property
+    def position_name(self) -> str:
+        """The position in words (``"month of year"``, ``"step index modulo 5"``)."""
+        kind = getattr(self, "kind_", "step")
+        if kind == "none":
+            return "none (season 1: the training mean)"
+        return _POSITION_NAMES.get(kind, f"step index modulo {self.season}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON learned state (for pipeline.json)."""
+        keys = sorted(self.table_)
+        return {"season": int(self.season), "kind": self.kind_, "mean": self.mean_,
+                "positions": keys, "values": [self.table_[k] for k in keys]}
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> Climatology:
+        """Rebuild what :meth:`to_dict` wrote."""
+        c = cls(int(state["season"]))
+        c.kind_ = str(state["kind"])
+        c.mean_ = float(state["mean"])
+        c.table_ = {int(k): float(v) for k, v in zip(state["positions"], state["values"],
+                                                     strict=True)}
+        return c
+
+
 # ----------------------------------------------------------------- classification
 def _train_labels(y_train: Any, n_classes: int | None = None) -> np.ndarray:
     y = np.asarray(y_train, dtype=np.float64).ravel()
@@ -379,9 +686,9 @@ def classification_baseline_scores(y_true: Any, y_train: Any, n_classes: int
 
 # ----------------------------------------------------------------- scores
 def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
-                    season: int, train_mean: Any, last: Any = None
-                    ) -> dict[str, dict[str, float | None]]:
-    """Score persistence, seasonal naive and mean on the test windows.
+                    season: int, train_mean: Any, last: Any = None,
+                    climatology: Any = None) -> dict[str, dict[str, Any]]:
+    """Score persistence, seasonal naive, climatology and mean on the test windows.
 
     Parameters
     ----------
@@ -399,20 +706,24 @@ def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
         Training mean of the target (see :func:`mean_baseline`).
     last : array-like of shape (n_windows,), optional
         Persistence value of each window; computed from ``y`` when ``None``.
+    climatology : array-like of shape (n_windows, horizon), optional
+        The climatology forecast of each target (:meth:`Climatology.predict` on the
+        target rows' time stamps); without it there is no ``climatology`` entry.
 
     Returns
     -------
     dict
-        ``{"persistence": {"mae", "rmse"}, "seasonal_naive": {...}, "mean": {...}}``,
-        exactly the ``baselines`` entry of metrics.json.
+        ``{"persistence": {"mae", "rmse", "by_horizon"}, "seasonal_naive": {...,
+        "season"}, "climatology": {...}, "mean": {...}}``, the ``baselines`` entry of
+        metrics.json (``by_horizon`` as in :func:`seqguard.metrics.regression_scores`).
 
     Examples
     --------
     >>> y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     >>> s = baseline_scores([[4.0, 5.0]], y=y, target_rows=[[3, 4]], series_start=0,
     ...                     season=1, train_mean=2.0)
-    >>> s["persistence"], s["mean"]["mae"]
-    ({'mae': 1.5, 'rmse': 1.5811388300841898}, 2.5)
+    >>> s["persistence"]["mae"], s["mean"]["by_horizon"]
+    (1.5, [{'h': 1, 'mae': 2.0, 'rmse': 2.0}, {'h': 2, 'mae': 3.0, 'rmse': 3.0}])
     """
     yt = np.asarray(y_true, dtype=np.float64)
     if yt.ndim == 1:
@@ -429,26 +740,44 @@ def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
     preds = {
         "persistence": persistence(last, H),
         "seasonal_naive": sn,
-        "mean": mean_baseline(train_mean, n, H),
     }
-    out: dict[str, dict[str, float | None]] = {}
-    for name, p in preds.items():
-        mask = ~np.isnan(yt)
-        if np.any(mask & ~np.isfinite(p)):
-            out[name] = {"mae": None, "rmse": None}
-            continue
-        s = regression_scores(yt, p)
-        out[name] = {"mae": s["mae"], "rmse": s["rmse"]}
+    if climatology is not None:
+        clim = np.asarray(climatology, dtype=np.float64).reshape(-1, H) if yt.size else \
+            np.empty((0, H))
+        if clim.shape != yt.shape:
+            raise InputError(f"climatology has shape {clim.shape}; expected {yt.shape}, "
+                             "one forecast per target.")
+        preds["climatology"] = clim
+    preds["mean"] = mean_baseline(train_mean, n, H)
+    out = {name: _scores_of(yt, p) for name, p in preds.items()}
+    out["seasonal_naive"]["season"] = int(season)
+    if "climatology" in out:
+        out["climatology"]["season"] = int(season)
     return out
 
 
-def tag_baseline_scores(y_true: Any, *, train_mean: float
-                        ) -> dict[str, dict[str, float | None]]:
-    """Score the baselines of sequence tagging: the training mean at every step.
+def _scores_of(y_true: np.ndarray, pred: np.ndarray, by_horizon: bool = True
+               ) -> dict[str, Any]:
+    """MAE, RMSE (and per step) of one baseline; ``None`` where it is not finite."""
+    mask = ~np.isnan(y_true)
+    if np.any(mask & ~np.isfinite(pred)):
+        per = [{"h": h + 1, "mae": None, "rmse": None} for h in range(y_true.shape[1])]
+        return {"mae": None, "rmse": None, "by_horizon": per if by_horizon else None}
+    s = regression_scores(y_true, pred)
+    return {"mae": s["mae"], "rmse": s["rmse"],
+            "by_horizon": s["by_horizon"] if by_horizon else None}
+
+
+def tag_baseline_scores(y_true: Any, *, train_mean: float, climatology: Any = None
+                        ) -> dict[str, dict[str, Any]]:
+    """Score the baselines of sequence tagging: climatology and the training mean.
 
     A tagger never reads the target (at a step it is the answer), so a baseline that
     reads earlier targets (persistence, seasonal naive) would use information the
-    model does not have; tagging is compared with the ``mean`` baseline only.
+    model does not have; tagging is compared with the baselines that read only the
+    training targets: the ``climatology`` (the training mean at the step's season
+    position, which depends only on its time stamp) and the ``mean``. There is no
+    horizon, so ``by_horizon`` is ``None``, as in the model's ``test`` entry.
 
     Parameters
     ----------
@@ -456,20 +785,32 @@ def tag_baseline_scores(y_true: Any, *, train_mean: float
         Scored targets in original units, NaN where missing.
     train_mean : float
         Mean of the observed training target.
+    climatology : array-like of shape (n_steps,), optional
+        The climatology forecast of each step (:meth:`Climatology.predict`); without
+        it there is no ``climatology`` entry.
 
     Returns
     -------
     dict
-        ``{"mean": {"mae", "rmse"}}``, the ``baselines`` entry of a tag metrics.json.
+        ``{"climatology": {"mae", "rmse", "by_horizon"}, "mean": {...}}``, the
+        ``baselines`` entry of a tag metrics.json.
 
     Examples
     --------
     >>> tag_baseline_scores([1.0, np.nan, 3.0], train_mean=2.0)
-    {'mean': {'mae': 1.0, 'rmse': 1.0}}
+    {'mean': {'mae': 1.0, 'rmse': 1.0, 'by_horizon': None}}
     """
-    yt = np.asarray(y_true, dtype=np.float64).reshape(-1)
-    s = regression_scores(yt, mean_baseline(float(train_mean), len(yt), 1)[:, 0])
-    return {"mean": {"mae": s["mae"], "rmse": s["rmse"]}}
+    yt = np.asarray(y_true, dtype=np.float64).reshape(-1, 1)
+    out: dict[str, dict[str, Any]] = {}
+    if climatology is not None:
+        clim = np.asarray(climatology, dtype=np.float64).reshape(-1, 1)
+        if clim.shape != yt.shape:
+            raise InputError(f"climatology has {clim.shape[0]} values; expected "
+                             f"{yt.shape[0]}, one per step.")
+        out["climatology"] = _scores_of(yt, clim, by_horizon=False)
+    out["mean"] = _scores_of(yt, mean_baseline(float(train_mean), len(yt), 1),
+                             by_horizon=False)
+    return out
 
 
 def _positive_int(name: str, value: Any, flag: str | None = None) -> int:

@@ -289,20 +289,15 @@ def _print_scores(metrics: dict[str, Any]) -> None:
     for name, sc in metrics.get("baselines", {}).items():
         table.add_row(name, fmt(sc.get("mae")), fmt(sc.get("rmse")))
     _console().print(table)
+    from .metrics import verdict_lines
+
+    click.echo(f"Scores in the target's units ({metrics.get('target')!r}), over observed "
+               "targets only.")
     if metrics.get("skill_vs_mean") is not None:
         click.echo(f"skill vs the training mean {metrics['skill_vs_mean']:+.3f} "
-                   f"(1 - MAE/MAE_mean); prediction std ratio "
-                   f"{fmt(metrics.get('prediction_std_ratio'))}.")
-    skill = metrics.get("skill_vs_persistence")
-    if skill is not None:
-        from .metrics import SKILL_MARGIN, beats_baseline
-
-        verdict = "beats" if beats_baseline(skill) else "does NOT beat"
-        noise = f" (a gain under {SKILL_MARGIN:.0%} is within the noise)" \
-            if 0 < skill <= SKILL_MARGIN else ""
-        click.echo(f"The model {verdict} persistence: skill {skill:+.3f} "
-                   f"(1 - MAE/MAE_persistence){noise}; prediction std ratio "
-                   f"{fmt(metrics.get('prediction_std_ratio'))}.")
+                   "(1 - MAE/MAE_mean).")
+    for line in verdict_lines(metrics):
+        click.echo(line)
 
 
 def _print_classification(metrics: dict[str, Any]) -> None:

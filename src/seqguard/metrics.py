@@ -19,12 +19,17 @@ binary task.
 ``metrics.json`` (see DESIGN.md, "Run directory") is built by :func:`build_metrics`:
 
 * forecast: ``task, target, input_len, horizon, test{mae, rmse, smape, mase,
-  by_horizon}, baselines{persistence, seasonal_naive, mean}, skill_vs_persistence,
+  by_horizon}, baselines{persistence, seasonal_naive, climatology, mean} (each with
+  mae, rmse, by_horizon), skill_vs_persistence, best_baseline, skill_vs_best,
   prediction_std_ratio, n_windows{train, val, test}, guard_events``;
 * tag: the same keys (:data:`REGRESSION_KEYS`) with ``horizon`` and
   ``test.by_horizon`` ``None`` (a tagger predicts the step it reads, there is no
-  horizon), ``baselines{mean}`` and ``skill_vs_persistence`` ``None``, plus
-  ``skill_vs_mean`` (:data:`TAG_KEYS`);
+  horizon), ``baselines{climatology, mean}`` and ``skill_vs_persistence`` ``None``,
+  plus ``skill_vs_mean`` (:data:`TAG_KEYS`);
+
+``best_baseline`` names the baseline with the lowest test MAE
+(:func:`best_baseline`) and ``skill_vs_best`` is ``1 - MAE / MAE_best``: the verdict
+is against it (:func:`beats_baseline`).
 * classify: ``task, target, input_len, n_classes, classes, test{accuracy, roc_auc,
   pr_auc, log_loss, notes}, baselines{majority{accuracy}, base_rate{log_loss}},
   skill_vs_base_rate, n_windows{train, val, test}, guard_events``.
@@ -49,6 +54,7 @@ __all__ = [
     "SKILL_MARGIN",
     "TAG_KEYS",
     "beats_baseline",
+    "best_baseline",
     "build_metrics",
     "classification_scores",
     "json_safe",
@@ -56,6 +62,7 @@ __all__ = [
     "prediction_std_ratio",
     "regression_scores",
     "skill",
+    "verdict_lines",
 ]
 
 #: A model beats a baseline only when its skill (1 - MAE/MAE_baseline) exceeds this
@@ -79,7 +86,8 @@ def beats_baseline(skill_value: float | None, margin: float = SKILL_MARGIN) -> b
 #: Top-level keys of metrics.json for ``forecast`` and ``tag``, in order.
 REGRESSION_KEYS: tuple[str, ...] = (
     "task", "target", "input_len", "horizon", "test", "baselines",
-    "skill_vs_persistence", "prediction_std_ratio", "n_windows", "guard_events",
+    "skill_vs_persistence", "best_baseline", "skill_vs_best", "prediction_std_ratio",
+    "n_windows", "guard_events",
 )
 #: Top-level keys of metrics.json for ``tag``, in order: the regression keys and
 #: ``skill_vs_mean``.
@@ -501,8 +509,10 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         :func:`classification_scores`).
     baselines : dict
         Forecast: ``{"persistence": {"mae", "rmse"}, "seasonal_naive": {...},
-        "mean": {...}}`` from :func:`seqguard.baselines.baseline_scores`.
-        Tag: ``{"mean": {"mae", "rmse"}}`` from
+        "mean": {...}}`` and optionally ``"climatology"``, from
+        :func:`seqguard.baselines.baseline_scores`; each may add ``by_horizon``,
+        ``season`` and ``position``, which are kept. Tag: ``{"mean": {"mae",
+        "rmse"}}`` and optionally ``"climatology"``, from
         :func:`seqguard.baselines.tag_baseline_scores`.
         Classification: ``{"majority": {"accuracy"}, "base_rate": {"log_loss"}}`` from
         :func:`seqguard.baselines.classification_baseline_scores`.
@@ -558,7 +568,8 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         return json_safe(out)
     rs = regression_scores(y_true, y_pred, y_train=y_train, season=season)
     if task == "tag":
-        base = _pick_baselines(baselines, {"mean": ("mae", "rmse")})
+        base = _pick_baselines(baselines, {"mean": ("mae", "rmse")}, ("climatology",))
+        best = best_baseline(base)
         out = {
             "task": task, "target": str(target),
             "input_len": None if input_len is None else int(input_len),
@@ -567,6 +578,8 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
                 "by_horizon": None},
             "baselines": base,
             "skill_vs_persistence": None,
+            "best_baseline": best,
+            "skill_vs_best": None if best is None else skill(rs["mae"], base[best]["mae"]),
             "prediction_std_ratio": prediction_std_ratio(y_true, y_pred),
             "n_windows": _n_windows(n_windows),
             "guard_events": int(guard_events),
@@ -575,7 +588,8 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         return json_safe(out)
     base = _pick_baselines(baselines, {"persistence": ("mae", "rmse"),
                                        "seasonal_naive": ("mae", "rmse"),
-                                       "mean": ("mae", "rmse")})
+                                       "mean": ("mae", "rmse")}, ("climatology",))
+    best = best_baseline(base)
     H = len(rs["by_horizon"]) if horizon is None else int(horizon)
     if H != len(rs["by_horizon"]):
         raise InputError(f"horizon={H} but y_true has {len(rs['by_horizon'])} columns; "
@@ -587,6 +601,8 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         "test": {k: rs[k] for k in ("mae", "rmse", "smape", "mase", "by_horizon")},
         "baselines": base,
         "skill_vs_persistence": skill(rs["mae"], base["persistence"]["mae"]),
+        "best_baseline": best,
+        "skill_vs_best": None if best is None else skill(rs["mae"], base[best]["mae"]),
         "prediction_std_ratio": prediction_std_ratio(y_true, y_pred),
         "n_windows": _n_windows(n_windows),
         "guard_events": int(guard_events),
@@ -594,8 +610,34 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
     return json_safe(out)
 
 
+def best_baseline(baselines: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The name of the baseline with the lowest MAE (the first of equals, in order).
+
+    Baselines whose MAE is ``None`` or not finite are skipped; ``None`` when none is
+    left.
+
+    Examples
+    --------
+    >>> best_baseline({"persistence": {"mae": 3.0}, "seasonal_naive": {"mae": 2.0},
+    ...                "climatology": {"mae": None}, "mean": {"mae": 2.0}})
+    'seasonal_naive'
+    """
+    best, best_mae = None, math.inf
+    for name, entry in baselines.items():
+        v = entry.get("mae")
+        if v is None or not math.isfinite(float(v)):
+            continue
+        if float(v) < best_mae:
+            best, best_mae = name, float(v)
+    return best
+
+
+_EXTRA_BASELINE_KEYS = ("by_horizon", "season", "position")
+
+
 def _pick_baselines(baselines: Mapping[str, Any],
-                    need: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
+                    need: Mapping[str, tuple[str, ...]],
+                    optional: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     missing = [name for name in need if name not in baselines]
     if missing:
         raise InputError(f"baselines lacks {missing}; build it with "
@@ -608,5 +650,104 @@ def _pick_baselines(baselines: Mapping[str, Any],
         absent = [k for k in keys if k not in entry]
         if absent:
             raise InputError(f"baselines[{name!r}] lacks {absent}.")
-        out[name] = {k: entry[k] for k in keys}
+        out[name] = {k: entry[k] for k in keys + _EXTRA_BASELINE_KEYS if k in entry}
+    # optional baselines go before "mean", in the order of DESIGN.md
+    for name in optional:
+        if name in baselines:
+            entry = baselines[name]
+            absent = [k for k in ("mae", "rmse") if k not in entry]
+            if absent:
+                raise InputError(f"baselines[{name!r}] lacks {absent}.")
+            out[name] = {k: entry[k] for k in ("mae", "rmse") + _EXTRA_BASELINE_KEYS
+                         if k in entry}
+    if "mean" in out:
+        out["mean"] = out.pop("mean")
     return out
+
+
+# ----------------------------------------------------------------- verdict
+def verdict_lines(metrics: Mapping[str, Any]) -> list[str]:
+    """The verdict of a regression metrics.json, in sentences (what ``fit`` and
+    ``evaluate`` print under the score table).
+
+    The model is judged against the best baseline (``best_baseline``, by
+    ``skill_vs_best`` and :func:`beats_baseline`) and, for forecasting, against
+    persistence too (one sentence when persistence is the best). When the model does
+    not beat the best baseline, a last sentence says what would help, for that
+    baseline.
+
+    Examples
+    --------
+    >>> m = {"task": "forecast", "input_len": 6, "best_baseline": "seasonal_naive",
+    ...      "skill_vs_best": -0.77, "skill_vs_persistence": 0.572,
+    ...      "prediction_std_ratio": 0.9, "baselines": {"seasonal_naive": {"season": 12}}}
+    >>> for line in verdict_lines(m): print(line)
+    The model does NOT beat seasonal_naive (the best baseline): skill -0.770 (1 - MAE/MAE_seasonal_naive).
+    The model beats persistence: skill +0.572 (1 - MAE/MAE_persistence); prediction std ratio 0.900.
+    To beat seasonal_naive: the target repeats every 12 steps; give the model at least one season of history with --input-len 12 or more (now 6), the season position with --calendar auto, and the value one season back with --lags 12.
+    """
+    best = metrics.get("best_baseline")
+    sk_best = metrics.get("skill_vs_best")
+    sk_p = metrics.get("skill_vs_persistence")
+    ratio = metrics.get("prediction_std_ratio")
+    tail = "; prediction std ratio " + ("-" if ratio is None else f"{ratio:.3f}")
+    lines: list[str] = []
+    if best is not None and sk_best is not None:
+        lines.append(_verdict_sentence(str(best), float(sk_best), best=True))
+    if sk_p is not None and best != "persistence":
+        lines.append(_verdict_sentence("persistence", float(sk_p)))
+    if not lines:
+        return lines
+    lines[-1] = lines[-1][:-1] + tail + "."
+    if best is not None and not beats_baseline(sk_best):
+        advice = _advice(str(best), metrics)
+        if advice:
+            lines.append(advice)
+    return lines
+
+
+def _verdict_sentence(name: str, value: float, best: bool = False) -> str:
+    won = beats_baseline(value)
+    noise = f" (a gain under {SKILL_MARGIN:.0%} is within the noise)" \
+        if 0 < value <= SKILL_MARGIN else ""
+    if best and won:
+        head = f"The model beats {name}, the best baseline:"
+    elif best:
+        head = f"The model does NOT beat {name} (the best baseline):"
+    else:
+        head = f"The model {'beats' if won else 'does NOT beat'} {name}:"
+    return f"{head} skill {value:+.3f} (1 - MAE/MAE_{name}){noise}."
+
+
+def _advice(best: str, metrics: Mapping[str, Any]) -> str:
+    """What would help a model that loses to ``best``."""
+    baselines = metrics.get("baselines") or {}
+    entry = baselines.get(best) or {}
+    season = entry.get("season")
+    position = entry.get("position") or (baselines.get("climatology") or {}).get("position")
+    input_len = metrics.get("input_len")
+    tag = metrics.get("task") == "tag"
+    if best in ("seasonal_naive", "climatology") and isinstance(season, int) and season > 1:
+        where = f" ({position})" if position else ""
+        if tag:
+            return (f"To beat {best}: the target follows a season of {season} steps{where}; "
+                    "give the model the season position with --calendar auto, and inputs "
+                    "that carry the season (--features).")
+        parts = []
+        if isinstance(input_len, int) and input_len < season:
+            parts.append(f"at least one season of history with --input-len {season} or "
+                         f"more (now {input_len})")
+        parts.append("the season position with --calendar auto")
+        parts.append(f"the value one season back with --lags {season}")
+        listed = ", ".join(parts[:-1]) + ", and " + parts[-1] if len(parts) > 1 else parts[0]
+        return (f"To beat {best}: the target repeats every {season} steps{where}; give the "
+                f"model {listed}.")
+    if best == "persistence":
+        return ("To beat persistence: train longer (more --epochs) or with a lower --lr, "
+                "and add inputs that lead the target (--features, --lags, --rolling); on a "
+                "random walk nothing beats it.")
+    if best in ("mean", "climatology"):
+        return (f"To beat {best}: the inputs tell the model little about the target; add "
+                "informative inputs (--features, --calendar auto) or train longer "
+                "(more --epochs).")
+    return ""

@@ -27,7 +27,9 @@ model state                 ``saturated_gates`` (over 30 % of the first recurren
                             ``dead_units`` (half of the hidden units constant)
 collapse                    ``constant_predictions`` (std(predictions) /
                             std(targets) below 0.1), ``no_better_than_persistence``,
-                            ``no_better_than_mean``
+                            ``no_better_than_mean``,
+                            ``no_better_than_best_baseline`` (seasonal naive or
+                            climatology is the best baseline and beats the model)
 leakage                     ``leakage`` (the audit's shifted-target and
                             same-time-copy hints; inputs standardised or min-max
                             scaled on all rows rather than the training part)
@@ -55,8 +57,11 @@ the model does use the long window.
 
 Units
 -----
-Everything is measured in the units the model sees (after preprocessing). Scores
-against the baselines are ratios of MAEs, which scaling does not change.
+The inputs and the target checks are measured in the units the model sees (after
+preprocessing). The MAEs of the model and the baselines (``no_better_than_*``,
+``context["scores"]``) are in the target's original
+units, as in metrics.json, and the messages say so: the diagnosed windows are
+inverse-scaled first. The skill scores are ratios of MAEs, the same in either unit.
 """
 
 # The package re-exports every name the single-module ``seqguard.diagnose`` had, private

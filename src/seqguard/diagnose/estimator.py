@@ -113,6 +113,58 @@ def _estimator_data_checks(est: Any, data: Any, task: str, direct: bool, batch_s
     if res.first_batch is not None:
         found += _time_checks(run, res.first_batch, history, ctx)
     if task != "classify" and res.pred is not None and len(y_train):
-        train_mean = float(y_train.mean())
-        found += _collapse_checks(res.pred, res.target, res.last, train_mean, ctx)
+        pred, target, last, train_mean = _in_target_units(est, prep, ds, idx, res)
+        others = _other_baselines(est, prep, ds, idx, task, last) if target is not None \
+            else {}
+        found += _collapse_checks(pred, target, last, train_mean, ctx,
+                                  units=str(pipe.target), others=others)
     return found
+
+
+def _in_target_units(est: Any, prep: Any, ds: Any, idx: np.ndarray, res: Any
+                     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, float]:
+    """The diagnosed predictions, targets, last values and training mean, in the target's
+    original units (as metrics.json), so that the MAEs diagnose prints read as those of
+    ``fit`` and ``evaluate``."""
+    from ..splits import TRAIN
+
+    pipe = est.pipeline_
+    rows = ds.target_rows(idx)
+    groups = pipe.series_groups(prep.table)[rows[:, 0]] if len(rows) else \
+        np.empty(0, dtype=np.int64)
+    pred = np.asarray(res.pred, dtype=np.float64)
+    pred = pipe.target_scaler_.inverse_transform(pred.reshape(len(pred), -1),
+                                                 groups=groups).reshape(pred.shape)
+    target = prep.y_raw[rows].reshape(pred.shape) if rows.size == pred.size else None
+    last = None
+    if res.last is not None and len(res.last) == len(groups):
+        last = pipe.target_scaler_.inverse_transform(
+            np.asarray(res.last, dtype=np.float64), groups=groups)
+    clim = getattr(est, "climatology_", None)
+    train_mean = clim.mean_ if clim is not None else \
+        float(np.nanmean(prep.y_raw[prep.part == TRAIN]))
+    return pred, target, last, train_mean
+
+
+def _other_baselines(est: Any, prep: Any, ds: Any, idx: np.ndarray, task: str,
+                     last: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Seasonal naive (forecast) and climatology forecasts of the diagnosed windows, in
+    the target's units, as metrics.json computes them."""
+    from ..baselines import season_from_freq, seasonal_naive
+
+    rows = ds.target_rows(idx)
+    out: dict[str, np.ndarray] = {}
+    if not len(rows):
+        return out
+    table = prep.table
+    season = season_from_freq(table.freq, est.get_params().get("season"))
+    if task == "forecast" and last is not None and season > 1:
+        b = prep.bounds
+        starts = b[:-1][np.searchsorted(b, rows[:, 0], side="right") - 1]
+        out["seasonal_naive"] = seasonal_naive(prep.y_raw, rows, starts, season, last=last)
+    clim = getattr(est, "climatology_", None)
+    if clim is not None and clim.kind_ != "none":
+        times = table.frame[table.time_col]
+        out["climatology"] = clim.predict(times.iloc[rows.reshape(-1)],
+                                          table.freq).reshape(rows.shape)
+    return out

@@ -39,6 +39,7 @@ CAUSE_ORDER: tuple[str, ...] = (
     "constant_predictions",
     "no_better_than_mean",
     "no_better_than_persistence",
+    "no_better_than_best_baseline",
     "too_short",
     "learned_long_dependency",
 )

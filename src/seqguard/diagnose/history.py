@@ -190,7 +190,8 @@ def _fmt_share(v: float) -> str:
 
 def _grade_too_short(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``too_short`` is a warning when the model is also collapsed or beaten by a baseline."""
-    bad = {"constant_predictions", "no_better_than_mean", "no_better_than_persistence"}
+    bad = {"constant_predictions", "no_better_than_mean", "no_better_than_persistence",
+           "no_better_than_best_baseline"}
     if any(f["code"] in bad for f in found):
         for f in found:
             if f["code"] == "too_short":

@@ -73,7 +73,8 @@ def _long_dependency_verdict(found: list[dict[str, Any]], ctx: dict[str, Any]
         return found
     vanishing = [f for f in found if f["code"] == "vanishing_gradients"]
     scores = ctx.get("scores", {})
-    bases = [v for k, v in scores.items() if k in ("mean", "persistence")
+    bases = [v for k, v in scores.items()
+             if k in ("mean", "persistence", "seasonal_naive", "climatology")
              and v is not None and math.isfinite(v)]
     mae = scores.get("model")
     if vanishing:

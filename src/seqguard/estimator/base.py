@@ -208,6 +208,8 @@ class _SequenceEstimator(BaseEstimator):
         self.findings_ = list(result.findings)
         self.n_windows_ = {k: len(prep.datasets[k]) for k in ("train", "val", "test")}
         self.prep_summary_ = {k: v for k, v in prep.summary.items() if k != "pipeline"}
+        if self.task != "classify":
+            self.climatology_ = self._fit_climatology(prep)
         self._learn(prep, facts)
         self.metrics_ = self._score(prep, "test", facts, guard_events=result.guard_events)
         return self
@@ -217,11 +219,51 @@ class _SequenceEstimator(BaseEstimator):
         """Learn task-specific state from the prepared training data (none by default)."""
 
     def _state(self) -> dict[str, Any]:
-        """Task-specific learned state for pipeline.json (see :meth:`_set_state`)."""
-        return {}
+        """Task-specific learned state for pipeline.json (see :meth:`_set_state`).
+
+        Regression: the climatology baseline learned on the training part (plain JSON),
+        so that ``evaluate`` on a loaded run compares with the same table.
+        """
+        clim = getattr(self, "climatology_", None)
+        return {} if clim is None else {"climatology": clim.to_dict()}
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`_state` saved."""
+        """Restore what :meth:`_state` saved (a run without a climatology, written by an
+        earlier version, is scored without that baseline)."""
+        from ..baselines import Climatology
+
+        clim = state.get("climatology")
+        self.climatology_ = None if clim is None else Climatology.from_dict(clim)
+
+    # ---------------------------------------------------------------- baselines
+    def _fit_climatology(self, prep: Prepared) -> Any:
+        """The climatology baseline: the mean of the observed training target at each
+        season position (:class:`seqguard.baselines.Climatology`)."""
+        from ..baselines import Climatology, season_from_freq
+
+        table = prep.table
+        season = season_from_freq(table.freq, self.season)
+        train = prep.part == TRAIN
+        times = table.frame[table.time_col]
+        return Climatology(season).fit(times[train], prep.y_raw[train], table.freq)
+
+    def _train_reference(self, prep: Prepared, rows: np.ndarray
+                         ) -> tuple[float, np.ndarray | None, str | None]:
+        """(training mean, climatology forecast at ``rows``, its position in words).
+
+        Both come from the training part seen at ``fit`` (stored in the run), also when
+        scoring new data; without a stored climatology (a run of an earlier version)
+        the mean is that of the rows marked training and there is no climatology. Without
+        a season (season 1) the climatology is the mean, and is not reported.
+        """
+        clim = getattr(self, "climatology_", None)
+        if clim is None or clim.kind_ == "none":  # no season: it would be the mean
+            if clim is not None:
+                return clim.mean_, None, None
+            return float(np.nanmean(prep.y_raw[prep.part == TRAIN])), None, None
+        times = prep.table.frame[prep.table.time_col]
+        pred = clim.predict(times.iloc[rows.reshape(-1)], prep.table.freq)
+        return clim.mean_, pred.reshape(rows.shape), clim.position_name
 
     def _check(self) -> None:
         if not hasattr(self, "model_"):
@@ -265,9 +307,11 @@ class _SequenceEstimator(BaseEstimator):
         ds = prep.datasets[which]
         pred, truth, rows, starts = self._window_frame(prep, ds)
         season = season_from_freq(prep.table.freq, self.season)
-        train_y = prep.y_raw[prep.part == TRAIN]
+        train_mean, clim, position = self._train_reference(prep, rows)
         base = baseline_scores(truth, y=prep.y_raw, target_rows=rows, series_start=starts,
-                               season=season, train_mean=float(np.nanmean(train_y)))
+                               season=season, train_mean=train_mean, climatology=clim)
+        if position is not None:
+            base["climatology"]["position"] = position
         return build_metrics(
             task=self.task, target=self.target, input_len=self.input_len, y_true=truth,
             y_pred=pred, baselines=base,

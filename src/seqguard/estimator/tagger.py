@@ -3,7 +3,8 @@
 It predicts the target at every timestep from the inputs, the target never being
 an input. Its own prediction reads each step once from the window that ends there
 (or the series' first window for the first steps), and its own scoring covers each
-observed target once, in original units, against the mean baseline.
+observed target once, in original units, against the climatology and mean
+baselines (both read only the training targets).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class SequenceTagger(_SequenceEstimator):
     >>> df = pd.DataFrame({"x": x, "y": 2 * x + 1})
     >>> t = seqguard.SequenceTagger("y", input_len=12, epochs=2, hidden=8, layers=1,
     ...                             progress=False).fit(df)
-    >>> sorted(t.metrics_["baselines"])
+    >>> sorted(t.metrics_["baselines"])  # no time column: no season, no climatology
     ['mean']
     """
 
@@ -92,8 +93,10 @@ class SequenceTagger(_SequenceEstimator):
         rows, pred = self._step_frame(prep, self._scored_rows(prep, which))
         truth = prep.y_raw[rows]
         season = season_from_freq(prep.table.freq, self.season)
-        train_y = prep.y_raw[prep.part == TRAIN]
-        base = tag_baseline_scores(truth, train_mean=float(np.nanmean(train_y)))
+        train_mean, clim, position = self._train_reference(prep, rows)
+        base = tag_baseline_scores(truth, train_mean=train_mean, climatology=clim)
+        if position is not None:
+            base["climatology"].update(season=season, position=position)
         n_windows = dict(getattr(self, "n_windows_", {}))
         n_windows["test"] = len(rows)
         return build_metrics(
