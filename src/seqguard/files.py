@@ -290,7 +290,13 @@ def _read_csv(path: Path, raw: bytes, *, sep: str | None, encoding: str | None,
     try:
         table = parse(False)
     except pa.ArrowInvalid as exc:
-        raise _parse_error(path, data, delimiter, str(exc)) from None
+        problem = _parse_error(path, data, delimiter, str(exc))
+        if problem is not None:
+            raise problem from None
+        try:  # a quoted value holds a newline across a parsing block: parse serially
+            table = parse(True)
+        except pa.ArrowInvalid as exc2:
+            raise _parse_error(path, data, delimiter, str(exc2), final=True) from None
     records = _count_records(data)
     if table.num_rows != records:
         # a field holds a newline: legitimate only if it is a closed quoted text value
@@ -302,7 +308,7 @@ def _read_csv(path: Path, raw: bytes, *, sep: str | None, encoding: str | None,
             try:
                 table = parse(True)
             except pa.ArrowInvalid as exc:
-                raise _parse_error(path, data, delimiter, str(exc)) from None
+                raise _parse_error(path, data, delimiter, str(exc), final=True) from None
         if table.num_rows != n_scanned:
             raise InputError(f"file '{path}': {table.num_rows} rows were read but the file "
                              f"holds {n_scanned} records. Check the quoting, or pass "
@@ -318,13 +324,21 @@ def _read_csv(path: Path, raw: bytes, *, sep: str | None, encoding: str | None,
     return frame
 
 
-def _parse_error(path: Path, data: bytes, delimiter: str, msg: str) -> InputError:
+def _parse_error(path: Path, data: bytes, delimiter: str, msg: str,
+                 final: bool = False) -> InputError | None:
+    """The error for pyarrow's message, located by a csv-module scan.
+
+    ``None`` (not ``final``) when the scan finds every record well formed: a quoted
+    newline confused the parallel parser, and a serial parse will read it.
+    """
     m = re.search(r"Expected (\d+) columns, got (\d+)", msg)
     if m:
         _, problem = _scan(data.decode("utf-8"), delimiter, int(m.group(1)))
         if problem and "quoted field" in problem:
             return InputError(f"file '{path}', {problem}. Close the quote, or remove the "
                               "stray '\"'.")
+        if problem is None and not final:
+            return None
         where = ", " + problem.split(":")[0] if problem else ""
         return InputError(
             f"file '{path}'{where}: expected {m.group(1)} columns, got {m.group(2)} "

@@ -36,6 +36,7 @@ DUPLICATE_POLICIES = ("error", "mean", "first", "last")
 _TIME_NAMES = ("time", "timestamp", "datetime", "date", "ds")
 _TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
 _DATE_SHARE = 0.99  # a column is the time column when this share of its rows are dates
+_YEAR = r"(?<![\d.,])\d{4}(?![\d.,]\d)|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b"
 _MAX_GRID_GROWTH = 20  # a grid may not have more than this many times the input rows
 
 
@@ -144,7 +145,7 @@ def read(
     origin = "given by --time-col" if time_col is not None else None
     if time_col is None and series_col is None and defaults:
         time_col, series_col = defaults.get("time_col"), defaults.get("series_col")
-        origin = defaults.get("origin")
+        origin = defaults.get("origin", "the step number in each array")
     return _build(
         frame, source,
         time_col=_split_names(time_col), series_col=_split_names(series_col),
@@ -258,7 +259,8 @@ def _with_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
                              "column. Rename one of them, or reset the index yourself.")
         return frame.reset_index(names=name), {"time_col": name,
                                                "origin": "the DataFrame's DatetimeIndex"}
-    if index.name is not None and str(index.name) not in frame.columns:
+    if index.name is not None and str(index.name) not in frame.columns \
+            and not isinstance(index, pd.RangeIndex):
         return frame.reset_index(), {}
     return frame, {}
 
@@ -339,29 +341,29 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
         raise InputError(f"{where}: column name {dup_names[0]!r} appears more than once. "
                          "Rename the columns so each name is unique.")
 
+    if time_col is not None:
+        report.time_col_found = time_origin or "given by --time-col"
     if long_format is None:
         long_format = _looks_long(frame, time_col, series_col)
     if long_format:
         frame, time_col, series_col = _pivot_long(frame, where, time_col, series_col, markers,
                                                   report)
+        report.time_col_found = report.time_col_found or "the time key of the long format"
 
     # ---- resolve the schema
-    if time_col is not None:
-        report.time_col_found = time_origin or "given by --time-col"
-    else:
+    if time_col is None:
         time_col = _default_time(frame)
         if time_col is not None:
             report.time_col_found = ("by name" if len(time_col) == 1 else
                                      "from the date parts " + ", ".join(time_col))
+    if time_col is None:
+        skip = {*(series_col or []), *categorical, *strip_units, target}
+        found = _time_by_content(frame, skip)
+        if found is not None:
+            time_col = [found[0]]
+            report.time_col_found = f"found by content: {_pct(found[1])} of values are dates"
         else:
-            skip = {*(series_col or []), *categorical, *strip_units, target}
-            found = _time_by_content(frame, skip)
-            if found is not None:
-                time_col = [found[0]]
-                report.time_col_found = (f"found by content: {_pct(found[1])} of values "
-                                         "are dates")
-            else:
-                report.time_col_found = "none: the row position is the time"
+            report.time_col_found = "none: the row position is the time"
     for group, option in ((time_col, "--time-col"), (series_col, "--series-col")):
         for c in group or []:
             _need_column(frame, c, where, option)
@@ -544,11 +546,15 @@ def _time_by_content(frame: pd.DataFrame, skip: set[Any]) -> tuple[str, float] |
 
 
 def _date_share(text: pd.Series) -> float:
-    """Share of the values that are dates (plain numbers and digit-free words are not)."""
+    """Share of the values that are dates.
+
+    A date names its year (four digits, or d/m/yy): plain numbers, clock times
+    (``10:00``), ordinals (``1st``) and numbers with commas (``3,14``) are not dates.
+    """
     n = len(text)
     if not n:
         return 0.0
-    candidate = text.str.contains(r"\d", regex=True).fillna(False) & \
+    candidate = text.str.contains(_YEAR, regex=True).fillna(False) & \
         pd.to_numeric(text, errors="coerce").isna()
     if float(candidate.mean()) < _DATE_SHARE:
         return float(candidate.mean())
