@@ -290,25 +290,24 @@ def _read_csv(path: Path, raw: bytes, *, sep: str | None, encoding: str | None,
     try:
         table = parse(False)
     except pa.ArrowInvalid as exc:
-        problem = _parse_error(path, data, delimiter, str(exc))
-        if problem is not None:
-            raise problem from None
+        error = _parse_error(path, data, delimiter, str(exc))
+        if error is not None:
+            raise error from None
         try:  # a quoted value holds a newline across a parsing block: parse serially
             table = parse(True)
         except pa.ArrowInvalid as exc2:
-            raise _parse_error(path, data, delimiter, str(exc2), final=True) from None
+            raise _final_error(path, data, delimiter, str(exc2)) from None
     records = _count_records(data)
     if table.num_rows != records:
         # a field holds a newline: legitimate only if it is a closed quoted text value
         n_scanned, problem = _scan(data.decode("utf-8"), delimiter, table.num_columns)
         if problem:
-            raise InputError(f"file '{path}', {problem}. Close the quote, or remove the "
-                             "stray '\"'.")
+            raise _problem_error(path, problem, delimiter)
         if table.num_rows != n_scanned:
             try:
                 table = parse(True)
             except pa.ArrowInvalid as exc:
-                raise _parse_error(path, data, delimiter, str(exc), final=True) from None
+                raise _final_error(path, data, delimiter, str(exc)) from None
         if table.num_rows != n_scanned:
             raise InputError(f"file '{path}': {table.num_rows} rows were read but the file "
                              f"holds {n_scanned} records. Check the quoting, or pass "
@@ -322,6 +321,20 @@ def _read_csv(path: Path, raw: bytes, *, sep: str | None, encoding: str | None,
         raise InputError(f"file '{path}' has no column names in its first line. Add a "
                          "header row.")
     return frame
+
+
+def _problem_error(path: Path, problem: str, delimiter: str) -> InputError:
+    if "quoted field" in problem:
+        return InputError(f"file '{path}', {problem}. Close the quote, or remove the "
+                          "stray '\"'.")
+    return InputError(f"file '{path}', {problem}. Fix the line, or pass the right "
+                      f"--delimiter (e.g. --delimiter {';' if delimiter != ';' else ','!r}).")
+
+
+def _final_error(path: Path, data: bytes, delimiter: str, msg: str) -> InputError:
+    error = _parse_error(path, data, delimiter, msg, final=True)
+    assert error is not None  # final: always an error
+    return error
 
 
 def _parse_error(path: Path, data: bytes, delimiter: str, msg: str,
@@ -343,7 +356,7 @@ def _parse_error(path: Path, data: bytes, delimiter: str, msg: str,
         return InputError(
             f"file '{path}'{where}: expected {m.group(1)} columns, got {m.group(2)} "
             f"(delimiter {delimiter!r}). Fix the line, or pass the right --delimiter "
-            "(e.g. --delimiter ';')."
+            f"(e.g. --delimiter {';' if delimiter != ';' else ','!r})."
         )
     if "Empty CSV file" in msg or "no columns" in msg.lower():
         return InputError(f"file '{path}' is empty. Pass a CSV with a header row and "
