@@ -468,3 +468,12 @@ def test_ids_and_words_are_not_units(tmp_path):
     cells = [f"{i}{'ABC'[i % 3]}" for i in range(60)]
     p = units_csv(tmp_path, cells)
     assert "unit_suffix" not in audit(p, time_col="t").codes()
+
+
+def test_number_text_docstring_examples_run():
+    import doctest
+
+    from seqguard import number_text
+
+    result = doctest.testmod(number_text)
+    assert result.failed == 0 and result.attempted >= 6
