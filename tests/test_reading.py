@@ -477,3 +477,12 @@ def test_number_text_docstring_examples_run():
 
     result = doctest.testmod(number_text)
     assert result.failed == 0 and result.attempted >= 6
+
+
+def test_bad_byte_in_compressed_file_says_decompressed(tmp_path):
+    p = tmp_path / "z.csv.gz"
+    p.write_bytes(gzip.compress(b"a,b\n1,x\n" + "2,é\n".encode("latin-1")))
+    with pytest.raises(InputError, match=r"z\.csv\.gz', byte 10 of the decompressed text "
+                                         r"\(line 3\): 0xe9 is not UTF-8"):
+        read(p)
+    assert read(p, encoding="latin-1", categorical="b").frame["b"].tolist() == ["x", "é"]

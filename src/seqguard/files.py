@@ -77,7 +77,9 @@ def read_file(path: Path, *, sep: str | None = None, encoding: str | None = None
     data = _file_bytes(path, head)
     if data.startswith(_PARQUET_MAGIC):  # a compressed Parquet file
         return _read_parquet(_io.BytesIO(data), wanted, name=path)
-    return _read_csv(path, data, sep=sep, encoding=encoding, decimal=decimal)
+    compressed = len(data) != path.stat().st_size
+    return _read_csv(path, data, sep=sep, encoding=encoding, decimal=decimal,
+                     compressed=compressed)
 
 
 # ------------------------------------------------------------------- parquet
@@ -152,9 +154,10 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _decode(path: Path, data: bytes, encoding: str | None) -> bytes:
+def _decode(path: Path, data: bytes, encoding: str | None, compressed: bool = False) -> bytes:
     """The content as UTF-8 bytes; InputError naming the byte if it does not decode."""
     sample = data[:_SAMPLE]
+    of = " of the decompressed text" if compressed else ""
     if encoding is None:
         if b"\x00" in sample:
             raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV "
@@ -169,7 +172,7 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> bytes:
                                  "(optionally compressed) or a Parquet file.") from None
             byte = data[exc.start]
             raise InputError(
-                f"file '{path}', byte {exc.start} (line {_line_of(data, exc.start)}): "
+                f"file '{path}', byte {exc.start}{of} (line {_line_of(data, exc.start)}): "
                 f"0x{byte:02x} is not UTF-8. Pass --encoding with the file's encoding "
                 "(e.g. --encoding latin-1 or --encoding cp1252)."
             ) from None
@@ -181,7 +184,7 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> bytes:
                          "utf-8, latin-1, cp1252 or utf-16.") from None
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"file '{path}', byte {exc.start} (line {_line_of(data, exc.start)}): "
+            f"file '{path}', byte {exc.start}{of} (line {_line_of(data, exc.start)}): "
             f"0x{data[exc.start]:02x} is not valid {encoding}. Pass --encoding with the "
             "file's encoding."
         ) from None
@@ -266,11 +269,11 @@ def _swallowed(record: list[str], start: int, end: int, delimiter: str,
 
 
 def _read_csv(path: Path, raw: bytes, *, sep: str | None, encoding: str | None,
-              decimal: str | None) -> pd.DataFrame:
+              decimal: str | None, compressed: bool = False) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    data = _decode(path, raw, encoding)
+    data = _decode(path, raw, encoding, compressed)
     text = _sample_text(data)
     if not text.strip():
         raise InputError(f"file '{path}' is empty. Pass a CSV with a header row and data rows.")
