@@ -259,8 +259,9 @@ def _swallowed(record: list[str], start: int, end: int, delimiter: str,
     for field in record:
         if "\n" in field or "\r" in field:
             inner = field.splitlines()
-            looks = sum(ln.count(delimiter) >= max(n_cols - 1, 1) for ln in inner[1:])
-            if looks or end - start > 50:
+            # lines that hold a whole record's delimiters were records; one column: any
+            looks = n_cols <= 1 or any(ln.count(delimiter) >= n_cols - 1 for ln in inner[1:])
+            if looks:
                 shown = inner[0][:20]
                 return (f"line {line}: a quoted field opens here (\"{shown}...) and runs "
                         f"over {end - start} more lines, which would be lost as rows")
