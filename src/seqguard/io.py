@@ -1,9 +1,7 @@
 """Read any accepted input into a :class:`~seqguard.table.Table`.
 
-Accepted inputs: a CSV file (any delimiter and encoding, optionally gzip, bz2, xz or
-zstd compressed; see :mod:`seqguard.files` for what reading a file guarantees), a
-Parquet file, a pandas or polars DataFrame (its index kept: a DatetimeIndex is the
-time, a (series, time) MultiIndex the series and time columns), a numpy array (2-D: one series, rows are time
+Accepted inputs: a CSV file (any delimiter, optionally gzip-compressed), a Parquet
+file, a pandas or polars DataFrame, a numpy array (2-D: one series, rows are time
 steps; 3-D: ``(samples, timesteps, features)`` as Keras users hold it, one series
 per sample), a list of variable-length 2-D arrays (one series each), and long
 format (time, variable, value[, series]) which is pivoted to wide.
@@ -208,7 +206,8 @@ def _load(data: Any, markers: list[str], *, columns: Sequence[str] | None,
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
         frame, defaults = _with_index(read_file(path, sep=sep, encoding=encoding,
-                                                decimal=decimal, wanted=wanted))
+                                                decimal=decimal, wanted=wanted),
+                                      f"file '{path}'")
         return frame, str(path), defaults
     if isinstance(data, pd.DataFrame):
         frame, defaults = _with_index(data)
@@ -226,7 +225,8 @@ def _load(data: Any, markers: list[str], *, columns: Sequence[str] | None,
     )
 
 
-def _with_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+def _with_index(frame: pd.DataFrame,
+                where: str = "<DataFrame>") -> tuple[pd.DataFrame, dict[str, str]]:
     """Turn a meaningful index into columns: nothing the frame holds is dropped.
 
     A DatetimeIndex becomes the time column; a MultiIndex becomes its levels, the
@@ -246,7 +246,7 @@ def _with_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             names[others[0]] = "series"
         taken = [n for n in names if n in frame.columns]
         if taken:
-            raise InputError(f"<DataFrame>: the index level {taken[0]!r} is also a column "
+            raise InputError(f"{where}: the index level {taken[0]!r} is also a column "
                              "name. Rename one of them, or reset the index yourself.")
         frame = frame.reset_index(names=names)
         how = "the DataFrame index (levels: " + ", ".join(names) + ")"
@@ -255,7 +255,7 @@ def _with_index(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     if isinstance(index, pd.DatetimeIndex):
         name = str(index.name) if index.name is not None else "time"
         if name in frame.columns:
-            raise InputError(f"<DataFrame>: the DatetimeIndex is named {name!r} like a "
+            raise InputError(f"{where}: the DatetimeIndex is named {name!r} like a "
                              "column. Rename one of them, or reset the index yourself.")
         return frame.reset_index(names=name), {"time_col": name,
                                                "origin": "the DataFrame's DatetimeIndex"}
