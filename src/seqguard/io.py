@@ -33,8 +33,6 @@ __all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "read"]
 DUPLICATE_POLICIES = ("error", "mean", "first", "last")
 _TIME_NAMES = ("time", "timestamp", "datetime", "date", "ds")
 _TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
-_DATE_SHARE = 0.99  # a column is the time column when this share of its rows are dates
-_YEAR = r"(?<![\d.,])\d{4}(?![\d.,]\d)|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b"
 _MAX_GRID_GROWTH = 20  # a grid may not have more than this many times the input rows
 
 
@@ -512,6 +510,10 @@ def _default_time(frame: pd.DataFrame) -> list[str] | None:
 
 def _pct(frac: float) -> str:
     return f"{frac:.0%}" if frac >= 0.995 or frac <= 0.005 else f"{frac:.1%}"
+
+
+_DATE_SHARE = 0.99  # a column is the time column when this share of its rows are dates
+_YEAR = r"(?<![\d.,])\d{4}(?![\d.,]\d)|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b"
 
 
 def _time_by_content(frame: pd.DataFrame, skip: set[Any]) -> tuple[str, float] | None:
