@@ -486,3 +486,21 @@ def test_bad_byte_in_compressed_file_says_decompressed(tmp_path):
                                          r"\(line 3\): 0xe9 is not UTF-8"):
         read(p)
     assert read(p, encoding="latin-1", categorical="b").frame["b"].tolist() == ["x", "é"]
+
+
+def test_text_that_starts_like_a_magic_number_is_text(tmp_path):
+    p = tmp_path / "bz.csv"
+    p.write_text("BZh9,y\n1,2\n3,4\n")
+    assert read(p, time_col="BZh9").numeric == ["y"]
+    empty_bz2 = tmp_path / "e.csv"
+    empty_bz2.write_bytes(bz2.compress(b""))
+    with pytest.raises(InputError, match=r"e\.csv' is empty"):
+        read(empty_bz2)
+
+
+def test_corrupt_compressed_content_is_one_error(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_bytes(gzip.compress(b"a,b\n" + b"1,2\n" * 100)[:30])
+    with pytest.raises(InputError, match=r"c\.csv' looks gzip-compressed but cannot be "
+                                         r"decompressed .* Re-download or re-compress it"):
+        read(p)

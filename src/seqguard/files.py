@@ -24,6 +24,7 @@ import gzip
 import io as _io
 import lzma
 import re
+import zlib
 from collections.abc import Collection
 from pathlib import Path
 
@@ -38,10 +39,10 @@ DEFAULT_NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL"
 _PARQUET_MAGIC = b"PAR1"
 _COMPRESSION = (  # magic bytes → name
     (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bz2"),
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+_BZ2_BLOCK = (b"1AY&SY", b"\x17rE8P\x90")  # "BZh" + level + first block or end of stream
 _ZIP_MAGIC = b"PK\x03\x04"
 _SAMPLE = 1 << 16
 
@@ -63,7 +64,7 @@ def read_file(path: Path, *, sep: str | None = None, encoding: str | None = None
         raise InputError(f"'{path}' is a folder, not a data file. Pass a CSV or Parquet file.")
     try:
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            head = fh.read(10)
     except OSError as exc:
         raise InputError(f"file '{path}' cannot be read ({exc.strerror}). Check its "
                          "permissions.") from None
@@ -129,6 +130,8 @@ def _short(exc: BaseException) -> str:
 def _file_bytes(path: Path, head: bytes) -> bytes:
     """The whole content, decompressed when its first bytes say it is compressed."""
     kind = next((k for magic, k in _COMPRESSION if head.startswith(magic)), None)
+    if head[:3] == b"BZh" and head[3:4].isdigit() and head[4:10] in _BZ2_BLOCK:
+        kind = "bz2"
     try:
         if kind is None:
             return path.read_bytes()
@@ -145,7 +148,7 @@ def _file_bytes(path: Path, head: bytes) -> bytes:
 
         with pa.CompressedInputStream(pa.OSFile(str(path)), "zstd") as stream:
             return bytes(stream.read())
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+    except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
         raise InputError(f"file '{path}' looks {kind}-compressed but cannot be decompressed "
                          f"({_short(exc)}). Re-download or re-compress it.") from None
 
