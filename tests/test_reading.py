@@ -504,3 +504,12 @@ def test_corrupt_compressed_content_is_one_error(tmp_path):
     with pytest.raises(InputError, match=r"c\.csv' looks gzip-compressed but cannot be "
                                          r"decompressed .* Re-download or re-compress it"):
         read(p)
+
+
+def test_errors_about_a_found_time_column_say_it_was_found(tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text(",y\n" + "".join(f"2021-01-0{1 + i % 3},{i}\n" for i in range(9)))
+    with pytest.raises(InputError, match=r"repeat a \(time\) pair.*\(The time column '' was "
+                                         r"found by content: 100% of values are dates; pass "
+                                         r"--time-col to choose another\.\)"):
+        read(p)

@@ -13,10 +13,11 @@ readings, replaced missing markers) is in ``table.report`` for the audit to show
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -384,7 +385,8 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
 
     # ---- time
     row_numbers = np.arange(1, len(frame) + 1)
-    time_name, tvals, is_dt = _time_column(frame, time_col, where, report)
+    with _explain_found_time(report, time_col):
+        time_name, tvals, is_dt = _time_column(frame, time_col, where, report)
     # ---- series
     series_name: str | None = None
     if series_col:
@@ -440,8 +442,23 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
         raise InputError(f"{where}, column {target!r}: the target is missing in every row. "
                          "Pick another --target, or fix the data.")
 
-    return _regularise(source, where, time_name, tvals, is_dt, series_name, series, numeric,
-                       cats, value_cols, freq, duplicates, report, row_numbers, target)
+    with _explain_found_time(report, time_col):
+        return _regularise(source, where, time_name, tvals, is_dt, series_name, series,
+                           numeric, cats, value_cols, freq, duplicates, report, row_numbers,
+                           target)
+
+
+@contextlib.contextmanager
+def _explain_found_time(report: IngestReport, time_col: list[str] | None) -> Iterator[None]:
+    """Add to a time or grid error that nobody chose the time column it is about."""
+    try:
+        yield
+    except InputError as exc:
+        how = report.time_col_found
+        if not time_col or not how.startswith("found by content"):
+            raise
+        raise InputError(f"{exc} (The time column {time_col[0]!r} was {how}; pass "
+                         "--time-col to choose another.)") from None
 
 
 def _need_column(frame: pd.DataFrame, col: str, where: str, option: str) -> None:
