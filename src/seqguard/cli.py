@@ -84,7 +84,8 @@ class _ConfigCommand(click.Command):
 
 def _schema_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--time-col", help="Time column, or date parts such as year,month,day,hour."),
+        click.option("--time-col", help="Time column, or date parts such as year,month,day,hour "
+                                        "(default: found by name, else by content)."),
         click.option("--series-col", help="Column(s) naming the series, comma-separated."),
         click.option("--features", help="Value columns to use, comma-separated (default: all)."),
         click.option("--categorical", help="Columns to treat as categories, comma-separated."),
