@@ -340,7 +340,11 @@ _SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
 def test_latin1_csv_is_read(tmp_path):
     p = tmp_path / "l.csv"
     p.write_bytes("t,city,y\n0,Zürich,1\n1,Genève,2\n".encode("latin-1"))
-    table = read(p, time_col="t")
+    # not UTF-8: an error naming the byte and --encoding, never a silent guess
+    with pytest.raises(InputError, match=r"byte 12 \(line 2\): 0xfc is not UTF-8\. Pass "
+                                         r"--encoding"):
+        read(p, time_col="t")
+    table = read(p, time_col="t", encoding="latin-1")
     assert table.frame["city"].tolist() == ["Zürich", "Genève"]
 
 

@@ -22,7 +22,8 @@ Codes
 -----
 ``missing_values``, ``leading_missing``, ``all_missing``, ``infinite_values``,
 ``sentinel_value``, ``constant_column``, ``near_constant``, ``row_index``,
-``scale_disparity``, ``large_values``, ``outliers``, ``high_cardinality``, ``duplicate_timestamps``,
+``scale_disparity``, ``large_values``, ``outliers``, ``high_cardinality``, ``unit_suffix``,
+``time_column``, ``units_stripped``, ``duplicate_timestamps``,
 ``unsorted_rows``, ``irregular_timestamps``, ``inserted_rows``, ``na_markers``,
 ``target_missing``, ``target_constant``, ``leakage_shifted_target``,
 ``leakage_correlated``, ``series_missing``, ``short_series``.
@@ -950,6 +951,8 @@ class _Auditor:
             return
         if is_target:
             return
+        if self.unit_suffix(col, s, nun):
+            return
         if nun > _HIGH_CARDINALITY or (n_obs >= 20 and nun > 0.5 * n_obs):
             self.add("high_cardinality", "warning", col,
                      f"Categorical column {col!r} has {nun} distinct values in {n_obs} "
@@ -959,9 +962,37 @@ class _Auditor:
                      "free text, " + self.drop_fix(col)[0].lower() + self.drop_fix(col)[1:],
                      distinct=nun, observed=n_obs, fraction=round(nun / n_obs, 6))
 
+    def unit_suffix(self, col: str, s: pd.Series, nun: int) -> bool:
+        """A text column of numbers written with a unit ("23.1 °C"): say how to read it."""
+        from .number_text import unit_of
+
+        values = s.dropna().drop_duplicates()
+        found = unit_of(values.iloc[:_QUANTILE_SAMPLE].astype("string"))
+        if found is None:
+            return False
+        unit, examples = found
+        self.add("unit_suffix", "warning", col,
+                 f"Column {col!r} holds numbers written with the unit {unit!r} (e.g. "
+                 f"{', '.join(repr(e) for e in examples)}); read as text it is a category "
+                 f"with {nun} values.",
+                 f"Pass --strip-units {col} to read it as numbers (the unit is removed and "
+                 "recorded).", unit=unit, examples=examples, distinct=nun)
+        return True
+
     # ...................................................... ingestion facts
     def ingestion(self) -> None:
         r = self.t.report
+        found = getattr(r, "time_col_found", "")
+        if found.startswith("found by content"):
+            self.add("time_column", "info", self.t.time_col,
+                     f"time column: {self.t.time_col!r} ({found}).",
+                     "Nothing to do if it is the time; pass --time-col to choose another "
+                     "column.", how=found)
+        for col, unit in getattr(r, "units", {}).items():
+            self.add("units_stripped", "info", col,
+                     f"Column {col!r} was read as numbers with its unit {unit!r} removed.",
+                     "Nothing to do: this is what --strip-units asked for.",
+                     unit=unit)
         if r.duplicate_rows:
             ex = ", ".join(f"({a}, {b})" for a, b in r.duplicate_examples[:3])
             self.add("duplicate_timestamps", "warning", None,

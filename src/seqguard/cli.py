@@ -86,12 +86,20 @@ class _ConfigCommand(click.Command):
 
 def _schema_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--time-col", help="Time column, or date parts such as year,month,day,hour."),
+        click.option("--time-col", help="Time column, or date parts such as year,month,day,hour "
+                                        "(default: found by name, else by content)."),
         click.option("--series-col", help="Column(s) naming the series, comma-separated."),
         click.option("--features", help="Value columns to use, comma-separated (default: all)."),
         click.option("--categorical", help="Columns to treat as categories, comma-separated."),
         click.option("--na-values", help="Extra missing markers, e.g. -200,-9999."),
         click.option("--freq", help="Grid step, e.g. 1h, 15min, D, or a number for numeric time."),
+        click.option("--delimiter", help="CSV delimiter, e.g. ';' or '\\t' (default: sniffed)."),
+        click.option("--thousands", help="Thousands separator of numbers, e.g. ',' for 20,123.4."),
+        click.option("--decimal", help="Decimal mark when it is not '.', e.g. ',' for 3,14."),
+        click.option("--encoding", help="Text encoding of a CSV file, e.g. latin-1 (default: "
+                                        "UTF-8)."),
+        click.option("--strip-units", help="Columns of numbers written with a unit (23.1 °C, "
+                                           "45%) to read as numbers, comma-separated."),
         click.option("--duplicates", type=_Choice(["error", "mean", "first", "last"]),
                      default="error", show_default=True,
                      help="What to do with rows that repeat a (series, time) pair."),
@@ -105,8 +113,10 @@ def _schema_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _read_options(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: kw.get(k) for k in ("time_col", "series_col", "features", "categorical",
-                                   "na_values", "freq")} | {"duplicates": kw.get("duplicates",
-                                                                                 "error")}
+                                   "na_values", "freq", "thousands", "decimal", "encoding",
+                                   "strip_units")} | {"sep": kw.get("delimiter"),
+                                                      "duplicates": kw.get("duplicates",
+                                                                           "error")}
 
 
 def _console(stderr: bool = False) -> Any:

@@ -13,28 +13,27 @@ readings, replaced missing markers) is in ``table.report`` for the audit to show
 
 from __future__ import annotations
 
-import csv
-import gzip
+import contextlib
 import os
 import re
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import number_text
 from .errors import InputError, did_you_mean, format_list
+from .files import DEFAULT_NA_VALUES, read_file
 from .table import IngestReport, Table, parse_duration
 
 __all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "read"]
 
-DEFAULT_NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None",
-                     "?", "#N/A"]
 DUPLICATE_POLICIES = ("error", "mean", "first", "last")
 _TIME_NAMES = ("time", "timestamp", "datetime", "date", "ds")
 _TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
-_PARQUET_MAGIC = b"PAR1"
 _MAX_GRID_GROWTH = 20  # a grid may not have more than this many times the input rows
 
 
@@ -52,6 +51,10 @@ def read(
     columns: Sequence[str] | None = None,
     long_format: bool | None = None,
     sep: str | None = None,
+    thousands: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    strip_units: str | Sequence[str] | None = None,
 ) -> Table:
     """Read ``data`` into a sorted, unique, regular :class:`~seqguard.table.Table`.
 
@@ -62,7 +65,10 @@ def read(
     time_col : str or list of str, optional
         The time column, or the parts of a date (``"year,month,day,hour"``). When
         omitted, a column named time/timestamp/datetime/date/ds or the columns
-        year, month, day[, hour] are used if present; otherwise the row position.
+        year, month, day[, hour] are used if present, else the first column whose
+        values are dates in at least 99% of the rows (found by content, such as the
+        unnamed index column ``DataFrame.to_csv()`` writes; number columns never
+        are), else the row position. ``table.report.time_col_found`` says which.
     series_col : str or list of str, optional
         Column(s) naming the series when one table holds many.
     features : list of str, optional
@@ -87,7 +93,18 @@ def read(
         Treat the input as (time, variable, value[, series]) rows and pivot it.
         Detected automatically when the columns are exactly those.
     sep : str, optional
-        CSV delimiter; sniffed when omitted.
+        CSV delimiter (``--delimiter``); sniffed when omitted.
+    thousands : str, optional
+        Thousands separator of numbers written as text (``","`` for ``20,123.4``).
+        Without it such a column is an error that names this option.
+    decimal : str, optional
+        Decimal mark when it is not ``"."`` (``","`` for ``3,14``).
+    encoding : str, optional
+        Text encoding of a CSV file (default UTF-8; a byte that does not decode is
+        an error naming its offset).
+    strip_units : str or list of str, optional
+        Columns of numbers written with a unit (``"23.1 °C"``, ``"45%"``) to read as
+        numbers; the unit is recorded in ``table.report.units``.
 
     Returns
     -------
@@ -113,16 +130,50 @@ def read(
             f"Got {duplicates!r} instead.{did_you_mean(duplicates, DUPLICATE_POLICIES)}"
         )
     markers = _parse_na_values(na_values)
-    frame, source, defaults = _load(data, markers, columns=columns, sep=sep)
+    sep, thousands, decimal = _check_format_options(sep, thousands, decimal)
+    units = _split_names(strip_units) or []
+    wanted = None
+    if features is not None:
+        wanted = {*(_split_names(features) or []), *(_split_names(categorical) or []),
+                  *(_split_names(time_col) or []), *(_split_names(series_col) or []),
+                  *units, *([target] if target else [])}
+    frame, source, defaults = _load(data, markers, columns=columns, sep=sep,
+                                    encoding=encoding, decimal=decimal, wanted=wanted)
+    origin = "given by --time-col" if time_col is not None else None
     if time_col is None and series_col is None and defaults:
         time_col, series_col = defaults.get("time_col"), defaults.get("series_col")
+        origin = defaults.get("origin", "the step number in each array")
     return _build(
         frame, source,
         time_col=_split_names(time_col), series_col=_split_names(series_col),
         features=_split_names(features), categorical=_split_names(categorical) or [],
         target=target, markers=markers, freq=freq, duplicates=duplicates,
-        long_format=long_format,
+        long_format=long_format, thousands=thousands, decimal=decimal, strip_units=units,
+        time_origin=origin,
     )
+
+
+def _check_format_options(sep: str | None, thousands: str | None,
+                          decimal: str | None) -> tuple[str | None, str | None, str | None]:
+    """Validate --delimiter, --thousands and --decimal (``\\t`` and ``tab`` mean a tab)."""
+    if sep is not None:
+        sep = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(sep, sep)
+        if len(sep) != 1 or sep in "\"\r\n":
+            raise InputError(f"--delimiter must be one character, such as ',' ';' '|' or "
+                             f"'\\t'; got {sep!r}.")
+    for name, value in (("--thousands", thousands), ("--decimal", decimal)):
+        if value is not None and (len(value) != 1 or value.isdigit() or value in "+-eE"):
+            raise InputError(f"{name} must be one character that is not a digit or sign, "
+                             f"such as ',' or '.'; got {value!r}.")
+    if decimal == ".":
+        decimal = None
+    if thousands is not None and thousands == (decimal or "."):
+        raise InputError(f"--thousands {thousands} is also the decimal mark. Pass the other "
+                         "mark with --decimal (e.g. --thousands . --decimal ,).")
+    if sep is not None and decimal is not None and sep == decimal:
+        raise InputError(f"--decimal {decimal} is also the --delimiter. A file whose numbers "
+                         "use a decimal comma needs another delimiter (or quoted fields).")
+    return sep, thousands, decimal
 
 
 # --------------------------------------------------------------------- loading
@@ -148,18 +199,18 @@ def _parse_na_values(na_values: Sequence[Any] | str | None) -> list[str]:
 
 
 def _load(data: Any, markers: list[str], *, columns: Sequence[str] | None,
-          sep: str | None) -> tuple[pd.DataFrame, str, dict[str, str]]:
+          sep: str | None = None, encoding: str | None = None, decimal: str | None = None,
+          wanted: set[str] | None = None) -> tuple[pd.DataFrame, str, dict[str, str]]:
     """Return (raw frame, source name, default schema) for any accepted input."""
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
-        return _read_file(path, markers, sep), str(path), {}
+        frame, defaults = _with_index(read_file(path, sep=sep, encoding=encoding,
+                                                decimal=decimal, wanted=wanted),
+                                      f"file '{path}'")
+        return frame, str(path), defaults
     if isinstance(data, pd.DataFrame):
-        frame = data
-        if isinstance(frame.index, pd.DatetimeIndex):
-            name = frame.index.name or "time"
-            frame = frame.reset_index(names=name)
-            return frame, "<DataFrame>", {"time_col": name}
-        return frame, "<DataFrame>", {}
+        frame, defaults = _with_index(data)
+        return frame, "<DataFrame>", defaults
     if type(data).__module__.split(".")[0] == "polars":
         return data.to_pandas(), "<polars DataFrame>", {}
     if isinstance(data, np.ndarray):
@@ -171,6 +222,46 @@ def _load(data: Any, markers: list[str], *, columns: Sequence[str] | None,
         f"cannot read data of type {type(data).__name__}. Pass a CSV or Parquet path, a "
         "pandas/polars DataFrame, a numpy array or a list of 2-D arrays."
     )
+
+
+def _with_index(frame: pd.DataFrame,
+                where: str = "<DataFrame>") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Turn a meaningful index into columns: nothing the frame holds is dropped.
+
+    A DatetimeIndex becomes the time column; a MultiIndex becomes its levels, the
+    (last) datetime level the time and the others the series; a named index becomes
+    a column like any other. An unnamed plain index is only row numbers.
+    """
+    index = frame.index
+    if isinstance(index, pd.MultiIndex):
+        names = [str(n) if n is not None else f"level_{i}" for i, n in enumerate(index.names)]
+        is_dt = [pd.api.types.is_datetime64_any_dtype(index.get_level_values(i))
+                 for i in range(index.nlevels)]
+        t = max((i for i, d in enumerate(is_dt) if d), default=index.nlevels - 1)
+        if index.names[t] is None:
+            names[t] = "time"
+        others = [i for i in range(index.nlevels) if i != t]
+        if len(others) == 1 and index.names[others[0]] is None:
+            names[others[0]] = "series"
+        taken = [n for n in names if n in frame.columns]
+        if taken:
+            raise InputError(f"{where}: the index level {taken[0]!r} is also a column "
+                             "name. Rename one of them, or reset the index yourself.")
+        frame = frame.reset_index(names=names)
+        how = "the DataFrame index (levels: " + ", ".join(names) + ")"
+        return frame, {"time_col": names[t],
+                       "series_col": ",".join(names[i] for i in others), "origin": how}
+    if isinstance(index, pd.DatetimeIndex):
+        name = str(index.name) if index.name is not None else "time"
+        if name in frame.columns:
+            raise InputError(f"{where}: the DatetimeIndex is named {name!r} like a "
+                             "column. Rename one of them, or reset the index yourself.")
+        return frame.reset_index(names=name), {"time_col": name,
+                                               "origin": "the DataFrame's DatetimeIndex"}
+    if index.name is not None and str(index.name) not in frame.columns \
+            and not isinstance(index, pd.RangeIndex):
+        return frame.reset_index(), {}
+    return frame, {}
 
 
 def _from_arrays(data: np.ndarray | list[Any],
@@ -224,137 +315,20 @@ def _from_arrays(data: np.ndarray | list[Any],
     return frame, what, {"time_col": "step"}
 
 
-def _read_file(path: Path, markers: list[str], sep: str | None) -> pd.DataFrame:
-    if not path.exists():
-        hint = ""
-        if path.parent.is_dir():
-            near = did_you_mean(path.name, [p.name for p in path.parent.iterdir()])
-            hint = near
-        raise InputError(f"file '{path}' does not exist. Check the path.{hint}")
-    if path.is_dir():
-        raise InputError(f"'{path}' is a folder, not a data file. Pass a CSV or Parquet file.")
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise InputError(f"file '{path}' cannot be read ({exc.strerror}). Check its "
-                         "permissions.") from None
-    if head == _PARQUET_MAGIC or path.suffix.lower() in (".parquet", ".pq"):
-        return _read_parquet(path)
-    return _read_csv(path, markers, sep)
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    try:
-        frame = pq.read_table(path).to_pandas()
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a corrupt file
-        raise InputError(f"file '{path}' is not a readable Parquet file ({_short(exc)}). "
-                         "Re-export it, or save it as CSV.") from None
-    if frame.shape[1] == 0 or len(frame) == 0:
-        raise InputError(f"file '{path}' holds no data rows. Pass a file with a header and at "
-                         "least one row.")
-    return frame
-
-
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
-
-
-def _sample_text(path: Path) -> tuple[str, str]:
-    """First 64 KiB of the file as text, and its encoding; InputError if it is binary."""
-    try:
-        opener = gzip.open if _is_gzip(path) else open
-        with opener(path, "rb") as fh:  # type: ignore[operator]
-            raw = fh.read(1 << 16)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"file '{path}' cannot be read as text ({_short(exc)}). "
-                         "Pass a CSV or Parquet file.") from None
-    if b"\x00" in raw:
-        raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV (optionally "
-                         ".gz) or a Parquet file.")
-    try:
-        return raw.decode("utf-8"), "utf8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(raw) - 4 and len(raw) == 1 << 16:  # a character cut at the end
-            return raw[:exc.start].decode("utf-8"), "utf8"
-    if sum(ch < 32 and ch not in (9, 10, 13) for ch in raw) > len(raw) // 100:
-        raise InputError(f"file '{path}' is binary, not a CSV text file. Pass a CSV "
-                         "(optionally .gz) or a Parquet file.")
-    return raw.decode("latin-1"), "latin-1"  # not UTF-8: read it as Latin-1 text
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
-def _sniff_sep(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
-    if not lines:
-        return ","
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
-    except csv.Error:
-        counts = {d: lines[0].count(d) for d in ",;\t|"}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
-
-
-def _read_csv(path: Path, markers: list[str], sep: str | None) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    text, encoding = _sample_text(path)
-    if not text.strip():
-        raise InputError(f"file '{path}' is empty. Pass a CSV with a header row and data rows.")
-    delimiter = sep or _sniff_sep(text)
-    # the user's markers are replaced after reading, so that they can be counted
-    null_values = DEFAULT_NA_VALUES
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 22, encoding=encoding),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter),
-            convert_options=pacsv.ConvertOptions(null_values=null_values,
-                                                 strings_can_be_null=True),
-        )
-    except pa.ArrowInvalid as exc:
-        msg = str(exc)
-        m = re.search(r"Expected (\d+) columns, got (\d+)", msg)
-        row = re.search(r"[Rr]ow #?(\d+)", msg)
-        if m:
-            where = f", line {row.group(1)}" if row else ""
-            raise InputError(
-                f"file '{path}'{where}: expected {m.group(1)} columns, got {m.group(2)} "
-                f"(delimiter {delimiter!r}). Fix the line, or pass the right delimiter."
-            ) from None
-        if "Empty CSV file" in msg or "no columns" in msg.lower():
-            raise InputError(f"file '{path}' is empty. Pass a CSV with a header row and "
-                             "data rows.") from None
-        raise InputError(f"file '{path}' is not a readable CSV ({_short(exc)}). Check the "
-                         "delimiter and quoting.") from None
-    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
-        raise InputError(f"file '{path}' cannot be read as CSV ({_short(exc)}).") from None
-    frame = table.to_pandas()
-    if len(frame) == 0:
-        raise InputError(f"file '{path}' has a header but no data rows. Pass a file with at "
-                         "least one row of data.")
-    blank = [c for c in frame.columns if str(c).strip() == ""]
-    if blank and len(blank) == frame.shape[1]:
-        raise InputError(f"file '{path}' has no column names in its first line. Add a "
-                         "header row.")
-    return frame
 
 
 # -------------------------------------------------------------------- building
 def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
            series_col: list[str] | None, features: list[str] | None,
            categorical: list[str], target: str | None, markers: list[str],
-           freq: str | float | None, duplicates: str, long_format: bool | None) -> Table:
+           freq: str | float | None, duplicates: str, long_format: bool | None,
+           thousands: str | None = None, decimal: str | None = None,
+           strip_units: list[str] | None = None, time_origin: str | None = None) -> Table:
     report = IngestReport(n_input_rows=len(frame))
+    strip_units = strip_units or []
     where = f"file '{source}'" if not source.startswith("<") else source
     if frame.shape[1] == 0 or len(frame) == 0:
         raise InputError(f"{where} holds no data rows. Pass data with at least one row.")
@@ -366,15 +340,29 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
         raise InputError(f"{where}: column name {dup_names[0]!r} appears more than once. "
                          "Rename the columns so each name is unique.")
 
+    if time_col is not None:
+        report.time_col_found = time_origin or "given by --time-col"
     if long_format is None:
         long_format = _looks_long(frame, time_col, series_col)
     if long_format:
         frame, time_col, series_col = _pivot_long(frame, where, time_col, series_col, markers,
                                                   report)
+        report.time_col_found = report.time_col_found or "the time key of the long format"
 
     # ---- resolve the schema
     if time_col is None:
         time_col = _default_time(frame)
+        if time_col is not None:
+            report.time_col_found = ("by name" if len(time_col) == 1 else
+                                     "from the date parts " + ", ".join(time_col))
+    if time_col is None:
+        skip = {*(series_col or []), *categorical, *strip_units, target}
+        found = _time_by_content(frame, skip)
+        if found is not None:
+            time_col = [found[0]]
+            report.time_col_found = f"found by content: {_pct(found[1])} of values are dates"
+        else:
+            report.time_col_found = "none: the row position is the time"
     for group, option in ((time_col, "--time-col"), (series_col, "--series-col")):
         for c in group or []:
             _need_column(frame, c, where, option)
@@ -382,12 +370,14 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
         _need_column(frame, target, where, "--target")
     for c in categorical:
         _need_column(frame, c, where, "--categorical")
+    for c in strip_units:
+        _need_column(frame, c, where, "--strip-units")
     key_cols = set(time_col or []) | set(series_col or [])
     if features is not None:
         for c in features:
             _need_column(frame, c, where, "--features")
-        keep = [c for c in frame.columns
-                if c in features or c == target or c in categorical or c in key_cols]
+        keep = [c for c in frame.columns if c in features or c == target or c in categorical
+                or c in key_cols or c in strip_units]
         frame = frame[keep]
     if target is not None and target in key_cols:
         raise InputError(f"{where}: the target {target!r} is also the time or series column. "
@@ -395,7 +385,8 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
 
     # ---- time
     row_numbers = np.arange(1, len(frame) + 1)
-    time_name, tvals, is_dt = _time_column(frame, time_col, where, report)
+    with _explain_found_time(report, time_col):
+        time_name, tvals, is_dt = _time_column(frame, time_col, where, report)
     # ---- series
     series_name: str | None = None
     if series_col:
@@ -425,22 +416,49 @@ def _build(frame: pd.DataFrame, source: str, *, time_col: list[str] | None,
     for c in value_cols:
         col = frame[c]
         if c in categorical:
+            if c in strip_units:
+                raise InputError(f"{where}, column {c!r} is given by both --categorical and "
+                                 "--strip-units. Pass it to one of them.")
             cats[c] = _as_category(col, markers, report)
             continue
-        arr = _as_numeric(col, c, where, markers, report, row_numbers)
+        if c in strip_units:
+            col = _strip_unit(col, c, where, markers, report, row_numbers)
+        arr = _as_numeric(col, c, where, markers, report, row_numbers, thousands=thousands,
+                          decimal=decimal, force=c in strip_units)
         if arr is None:
             if c == target:
+                unit = number_text.unit_of(_observed_text(col, markers))
+                fix = (f"It holds numbers with the unit {unit[0]!r}: pass --strip-units {c}."
+                       if unit else "Pick a numeric --target.")
                 raise InputError(f"{where}, column {c!r}: the target is text, not numbers. "
-                                 "Pick a numeric --target.")
+                                 f"{fix}")
             cats[c] = _as_category(col, markers, report)
         else:
             numeric[c] = arr
+    if thousands or decimal:
+        report.number_format = {k: v for k, v in (("thousands", thousands),
+                                                  ("decimal", decimal)) if v}
     if target is not None and np.isnan(numeric[target]).all():
         raise InputError(f"{where}, column {target!r}: the target is missing in every row. "
                          "Pick another --target, or fix the data.")
 
-    return _regularise(source, where, time_name, tvals, is_dt, series_name, series, numeric,
-                       cats, value_cols, freq, duplicates, report, row_numbers, target)
+    with _explain_found_time(report, time_col):
+        return _regularise(source, where, time_name, tvals, is_dt, series_name, series,
+                           numeric, cats, value_cols, freq, duplicates, report, row_numbers,
+                           target)
+
+
+@contextlib.contextmanager
+def _explain_found_time(report: IngestReport, time_col: list[str] | None) -> Iterator[None]:
+    """Add to a time or grid error that nobody chose the time column it is about."""
+    try:
+        yield
+    except InputError as exc:
+        how = report.time_col_found
+        if not time_col or not how.startswith("found by content"):
+            raise
+        raise InputError(f"{exc} (The time column {time_col[0]!r} was {how}; pass "
+                         "--time-col to choose another.)") from None
 
 
 def _need_column(frame: pd.DataFrame, col: str, where: str, option: str) -> None:
@@ -504,6 +522,73 @@ def _default_time(frame: pd.DataFrame) -> list[str] | None:
     if all(p in lower for p in ("year", "month", "day")):
         return [lower[p] for p in _TIME_PARTS if p in lower]
     return None
+
+
+
+def _pct(frac: float) -> str:
+    return f"{frac:.0%}" if frac >= 0.995 or frac <= 0.005 else f"{frac:.1%}"
+
+
+_DATE_SHARE = 0.99  # a column is the time column when this share of its rows are dates
+_YEAR = r"(?<![\d.,])\d{4}(?![\d.,]\d)|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b"
+
+
+def _time_by_content(frame: pd.DataFrame, skip: set[Any]) -> tuple[str, float] | None:
+    """The first column whose values are dates in at least 99% of its rows, and the share.
+
+    Number and true/false columns are never taken (a year or an id is not a time).
+    Text is tried on a spread sample of 200 values first, so a wide table of text
+    columns costs little; only a column that passes is parsed whole.
+    """
+    n = len(frame)
+    if not n:
+        return None
+    for c in frame.columns:
+        if c in skip:
+            continue
+        col = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            share = float(col.notna().mean())
+            if share >= _DATE_SHARE:
+                return str(c), share
+            continue
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        text = col.astype("string").str.strip()
+        step = max(1, n // 200)
+        if _date_share(text.iloc[::step]) < _DATE_SHARE:
+            continue
+        share = _date_share(text)
+        if share >= _DATE_SHARE:
+            return str(c), share
+    return None
+
+
+def _date_share(text: pd.Series) -> float:
+    """Share of the values that are dates.
+
+    A date names its year (four digits, or d/m/yy): plain numbers, clock times
+    (``10:00``), ordinals (``1st``) and numbers with commas (``3,14``) are not dates.
+    """
+    n = len(text)
+    if not n:
+        return 0.0
+    candidate = text.str.contains(_YEAR, regex=True).fillna(False) & \
+        pd.to_numeric(text, errors="coerce").isna()
+    if float(candidate.mean()) < _DATE_SHARE:
+        return float(candidate.mean())
+    values = text[candidate]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stamps = None
+        for kwargs in ({}, {"format": "mixed"}, {"format": "mixed", "utc": True}):
+            try:
+                stamps = pd.to_datetime(values, errors="coerce", **kwargs)
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if float(stamps.notna().sum()) / n >= _DATE_SHARE:
+                break
+    return float(stamps.notna().sum()) / n if stamps is not None else 0.0
 
 
 _CLOCK = re.compile(r"^\s*(\d+):(\d{2})(?::(\d{2}))?\s*$")
@@ -596,8 +681,15 @@ def _as_category(col: pd.Series, markers: list[str], report: IngestReport) -> pd
 
 
 def _as_numeric(col: pd.Series, name: str, where: str, markers: list[str],
-                report: IngestReport, row_numbers: np.ndarray) -> np.ndarray | None:
-    """Float64 values of a column, or None if it is text (categorical)."""
+                report: IngestReport, row_numbers: np.ndarray, *,
+                thousands: str | None = None, decimal: str | None = None,
+                force: bool = False) -> np.ndarray | None:
+    """Float64 values of a column, or None if it is text (categorical).
+
+    Numbers written with a thousands separator or a decimal comma are read with
+    ``thousands`` / ``decimal``, and are an error naming those options without them.
+    ``force`` (``--strip-units``): the column must be numbers; a text cell is an error.
+    """
     if pd.api.types.is_bool_dtype(col):
         return col.astype("float64").to_numpy(np.float64)
     if pd.api.types.is_numeric_dtype(col):
@@ -605,20 +697,36 @@ def _as_numeric(col: pd.Series, name: str, where: str, markers: list[str],
     elif pd.api.types.is_datetime64_any_dtype(col):
         return None
     else:
-        text = col.astype("string").str.strip()
+        raw = col.astype("string").str.strip().reset_index(drop=True)
+        text = number_text.normalise(raw, thousands, decimal) if thousands or decimal \
+            else raw
         nums = pd.to_numeric(text, errors="coerce")
-        bad = (nums.isna() & text.notna() & ~text.isin(markers)).to_numpy()
+        bad = (nums.isna() & text.notna() & ~raw.isin(markers)).to_numpy()
         n_obs = int(text.notna().sum())
         if bad.any():
+            hint = number_text.format_hint(raw.mask(raw.isin(markers)))
+            if hint is not None:
+                what, option, i = hint
+                raise InputError(
+                    f"{where}, column {name!r}, row {row_numbers[i]}: {raw.iloc[i]!r} is a "
+                    f"number written with {what}. Pass {option} to read the column as "
+                    f"numbers, or --categorical {name} if it is text."
+                )
             share_bad = bad.sum() / max(n_obs, 1)
             distinct_bad = text[bad].nunique()
-            if share_bad > 0.05 or distinct_bad > 3:
+            if not force and (share_bad > 0.05 or distinct_bad > 3):
                 return None  # a text column: categorical
             i = int(np.flatnonzero(bad)[0])
-            value = text.iloc[i]
+            value = raw.iloc[i]
+            unit = number_text.unit_of(raw.mask(raw.isin(markers)))
+            if unit is not None and not force:
+                fix = (f"The column holds numbers with the unit {unit[0]!r}: pass "
+                       f"--strip-units {name}.")
+            else:
+                fix = f"Fix the cell, or pass --na-values {value} to treat it as missing."
             raise InputError(
                 f"{where}, column {name!r}, row {row_numbers[i]}: {value!r} is not a number. "
-                f"Fix the cell, or pass --na-values {value} to treat it as missing."
+                f"{fix}"
             )
         arr = nums.to_numpy(dtype=np.float64, na_value=np.nan)
         text_hits = int(text.isin(markers).sum()) if markers else 0
@@ -633,6 +741,35 @@ def _as_numeric(col: pd.Series, name: str, where: str, markers: list[str],
                 report.na_markers[name] = report.na_markers.get(name, 0) + int(hits.sum())
                 arr = np.where(hits, np.nan, arr)
     return arr
+
+
+def _observed_text(col: pd.Series, markers: list[str]) -> pd.Series:
+    """The column as stripped text with the missing markers as ``<NA>``."""
+    text = col.astype("string").str.strip().reset_index(drop=True)
+    return text.mask(text.isin(markers))
+
+
+def _strip_unit(col: pd.Series, name: str, where: str, markers: list[str],
+                report: IngestReport, row_numbers: np.ndarray) -> pd.Series:
+    """The column with its unit removed (``--strip-units``); the unit goes to the report."""
+    if not (pd.api.types.is_string_dtype(col) or pd.api.types.is_object_dtype(col)):
+        return col  # already numbers
+    text = col.astype("string").str.strip().reset_index(drop=True)
+    num, unit = number_text.split_unit(text.mask(text.isin(markers)))
+    counts = unit.dropna().value_counts()
+    if counts.empty:
+        return text
+    top = str(counts.index[0])
+    other = (unit.notna() & (unit != top)).fillna(False).to_numpy()
+    if other.any():
+        i = int(np.flatnonzero(other)[0])
+        raise InputError(
+            f"{where}, column {name!r}, row {row_numbers[i]}: {text.iloc[i]!r} has the unit "
+            f"{unit.iloc[i]!r}, but the column's unit is {top!r} ({int(counts.iloc[0])} "
+            "rows). Convert the cells to one unit, or fix the cell."
+        )
+    report.units[name] = top
+    return text.where(unit.isna(), num)
 
 
 def _is_float(text: str) -> bool:

@@ -73,6 +73,13 @@ class IngestReport:
     freq_inferred : ``True`` when ``freq`` was inferred rather than given.
     na_markers : extra missing markers replaced, with the count per column.
     time_parts : the columns a time stamp was assembled from (e.g. year, month, day, hour).
+    time_col_found : how the time column was chosen: ``"given by --time-col"``, ``"by
+        name"``, ``"from the date parts ..."``, ``"found by content: 100% of values are
+        dates"``, from the DataFrame index, or ``"none: the row position is the time"``.
+    units : columns read as numbers with their unit removed (``--strip-units``), and
+        the unit.
+    number_format : the thousands separator and decimal mark used to read numbers
+        written as text, when not the plain ``.`` (``--thousands``, ``--decimal``).
     """
 
     n_input_rows: int = 0
@@ -87,6 +94,9 @@ class IngestReport:
     freq_inferred: bool = True
     na_markers: dict[str, int] = field(default_factory=dict)
     time_parts: list[str] = field(default_factory=list)
+    time_col_found: str = ""
+    units: dict[str, str] = field(default_factory=dict)
+    number_format: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
