@@ -332,15 +332,21 @@ def _print_classification(metrics: dict[str, Any]) -> None:
 
 def _audit_line(f: Any) -> str:
     """One finding as one line: ``warning: <message> Fix: <fix>`` (messages name the place)."""
-    text = f"{f.severity}: {' '.join(f.message.split())}"
+    severity = "note" if f.severity == "info" else f.severity
+    text = f"{severity}: {' '.join(f.message.split())}"
     return f"{text} Fix: {' '.join(f.fix.split())}" if f.fix else text
+
+
+# info findings about choices the reader made for the user, shown by fit as "note:" lines
+_READ_NOTES = ("time_column", "units_stripped")
 
 
 def _audit_gate(*, quiet: bool, ignore: bool) -> Callable[[Any], None]:
     """What ``fit`` does with the audit of its training data, before it trains.
 
-    Prints the error and warning findings one line each on stderr (``--quiet`` hides
-    the warnings, never the errors) and stops with exit 3 on an error-severity
+    Prints the error and warning findings one line each on stderr, and as ``note:``
+    the choices reading made for the user (the time column found by content, units
+    stripped); ``--quiet`` hides all but the errors and stops with exit 3 on an error-severity
     finding unless ``--ignore-audit``; nothing is written then.
     """
     from .errors import AuditFailed
@@ -348,7 +354,8 @@ def _audit_gate(*, quiet: bool, ignore: bool) -> Callable[[Any], None]:
     def gate(report: Any) -> None:
         c = report.counts
         errors = [f for f in report if f.severity == "error"]
-        shown = errors if quiet else [f for f in report if f.severity in ("error", "warning")]
+        shown = errors if quiet else [f for f in report if f.severity in ("error", "warning")
+                                      or f.code in _READ_NOTES]
         if not quiet:
             click.echo(f"audit of {report.source}: {c['error']} errors, {c['warning']} "
                        f"warnings, {c['info']} notes (seqguard audit DATA for all of them)",
