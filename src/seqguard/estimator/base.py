@@ -22,6 +22,7 @@ import torch
 from sklearn.base import BaseEstimator
 
 from ..errors import NotFittedError
+from ..grid import freq_to_json
 from ..pipeline import Pipeline, Prepared
 from ..splits import TRAIN
 from ..table import Table
@@ -166,6 +167,7 @@ class _SequenceEstimator(BaseEstimator):
         pipe = self.make_pipeline()
         pipe.validate()
         table, facts = self._table(data, fit=True)
+        self.freq_ = table.freq
         self.audit_ = audit(table, target=self.target).to_dict()
         prep = pipe.fit_transform(table)
         self.pipeline_ = pipe
@@ -329,6 +331,7 @@ class _SequenceEstimator(BaseEstimator):
             "model": self.model_config_,
             "feature_names": self.feature_names_,
             "n_windows": self.n_windows_,
+            "freq": freq_to_json(getattr(self, "freq_", None)),
             "state": self._state(),
             "versions": _versions(),
         }
@@ -337,6 +340,27 @@ class _SequenceEstimator(BaseEstimator):
         return save_run(run_dir, state_dict=self.model_.state_dict(), pipeline=pipeline,
                         metrics=self.metrics_, history=self.history_, audit=self.audit_,
                         diagnosis=diagnosis, overwrite=overwrite)
+
+    def grid_summary(self) -> str:
+        """One line on the time grid of the training data and the window spans.
+
+        ``"grid: monthly (MS), season 12; input 48 steps (4 years), horizon 24 steps
+        (2 years)"``; the season is the default for the grid unless ``season`` was given.
+        """
+        from ..baselines import season_from_freq
+        from ..grid import describe_freq, span_words
+
+        freq = getattr(self, "freq_", None)
+        if freq is None:
+            return "grid: unknown (a run saved before seqguard recorded it)"
+        season = season_from_freq(freq, self.season)
+        given = " (--season)" if self.season is not None else ""
+        L = int(self.input_len)
+        parts = [f"input {L} steps ({span_words(L, freq)})"]
+        if self.task == "forecast":
+            H = int(self.horizon)
+            parts.append(f"horizon {H} steps ({span_words(H, freq)})")
+        return f"grid: {describe_freq(freq)}, season {season}{given}; {', '.join(parts)}"
 
     @classmethod
     def load(cls, run_dir: str | Path) -> _SequenceEstimator:
