@@ -298,8 +298,9 @@ def infer_freq(ns: np.ndarray, bounds: np.ndarray, names: list[str],
     3; month-end readings give end steps, anything else start steps); 7 days on one
     weekday at midnight is an anchored week; 1 day at midnight with no weekend
     reading over two weeks or more is business days; anything else a fixed number
-    of days. All series must agree (or differ only in the multiple, when the
-    finest common multiple is taken); otherwise an InputError asks for ``--freq``.
+    of days. All series must agree, differ only in the multiple, or be month,
+    quarter and year steps of one kind (start or end): the finest grid holding
+    every label is taken. Otherwise an InputError asks for ``--freq``.
     """
     within = np.ones(len(ns), dtype=bool)
     within[bounds[:-1]] = False
@@ -326,6 +327,9 @@ def infer_freq(ns: np.ndarray, bounds: np.ndarray, names: list[str],
     bases = {o.base for o in offsets}
     if len(bases) == 1:
         return first.base * math.gcd(*[int(o.n) for o in offsets])
+    months = _common_months(offsets, [ns[bounds[k]] for k, _ in found])
+    if months is not None:
+        return months
     k1, o1 = found[0]
     k2, o2 = next((k, o) for k, o in found if o.base != o1.base)
     raise InputError(f"{where}: series {names[k1]!r} steps {describe_freq(o1)} but series "
@@ -333,9 +337,11 @@ def infer_freq(ns: np.ndarray, bounds: np.ndarray, names: list[str],
                      "without moving readings. Pass --freq with the step you mean.")
 
 
-def _months_offset(idx: pd.DatetimeIndex, g: int) -> pd.offsets.BaseOffset:
+def _months_offset(idx: pd.DatetimeIndex, g: int,
+                   end: bool | None = None) -> pd.offsets.BaseOffset:
     """Readings whose months are ``g`` apart: years, quarters or months, start or end."""
-    end = bool(idx.is_month_end.all()) and not bool((idx.day == 1).all())
+    if end is None:
+        end = bool(idx.is_month_end.all()) and not bool((idx.day == 1).all())
     month = int(idx.month[0])
     if g % 12 == 0:
         return pd.offsets.YearEnd(g // 12, month=month) if end else \
@@ -345,6 +351,28 @@ def _months_offset(idx: pd.DatetimeIndex, g: int) -> pd.offsets.BaseOffset:
         return pd.offsets.QuarterEnd(g // 3, startingMonth=phase + 10) if end else \
             pd.offsets.QuarterBegin(g // 3, startingMonth=phase + 1)
     return pd.offsets.MonthEnd(g) if end else pd.offsets.MonthBegin(g)
+
+
+_MONTH_STEPS = {pd.offsets.MonthBegin: (1, "start"), pd.offsets.QuarterBegin: (3, "start"),
+                pd.offsets.YearBegin: (12, "start"), pd.offsets.MonthEnd: (1, "end"),
+                pd.offsets.QuarterEnd: (3, "end"), pd.offsets.YearEnd: (12, "end")}
+
+
+def _common_months(offsets: list[pd.offsets.BaseOffset],
+                   firsts: list[int]) -> pd.offsets.BaseOffset | None:
+    """One month grid holding series on month, quarter and year steps of one kind
+    (all start or all end) without moving a label: ``g`` months, the greatest
+    common divisor of their lengths, when their first months agree modulo ``g``."""
+    kinds = [_MONTH_STEPS.get(type(o)) for o in offsets]
+    if any(k is None for k in kinds) or len({k[1] for k in kinds if k}) != 1:
+        return None
+    g = math.gcd(*[k[0] * int(o.n) for k, o in zip(kinds, offsets) if k])
+    first = pd.DatetimeIndex(np.asarray(firsts, dtype=np.int64).astype("datetime64[ns]"))
+    phase = {int(v) % g for v in np.asarray(first.year) * 12 + np.asarray(first.month) - 1}
+    if len(phase) != 1:
+        g = 1
+    end = kinds[0] is not None and kinds[0][1] == "end"
+    return _months_offset(first[:1], g, end=end)
 
 
 def _most_common(diffs: np.ndarray) -> int:
@@ -369,7 +397,7 @@ def _infer_one(s: np.ndarray) -> pd.offsets.BaseOffset:
         step = np.diff(months)
         if len(step) and step.min() > 0:  # never two readings in one month
             return _months_offset(idx, math.gcd(*[int(v) for v in np.unique(step)]))
-    weekday = np.unique(np.asarray(idx.weekday))
+    weekday = np.unique(np.asarray(idx.day_of_week))
     if midnight and d == 7 * _DAY_NS and len(weekday) == 1:
         return pd.offsets.Week(weekday=int(weekday[0]))
     if midnight and d == _DAY_NS and weekday.max() < 5 and s[-1] - s[0] >= 14 * _DAY_NS:

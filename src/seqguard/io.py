@@ -38,6 +38,7 @@ _TIME_NAMES = ("time", "timestamp", "datetime", "date", "ds")
 _TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
 _DATE_PARTS = _TIME_PARTS + ("quarter", "week")
 _PARQUET_MAGIC = b"PAR1"
+_DAY_NS = 86_400 * 10**9
 _MAX_GRID_GROWTH = 20  # a grid may not have more than this many times the input rows
 
 
@@ -549,7 +550,7 @@ def _date_from_parts(frame: pd.DataFrame, time_col: list[str], where: str) -> np
                     or not 1 <= parts[c].iloc[i] <= limits.get(c, np.inf)
                     or parts[c].iloc[i] != np.floor(parts[c].iloc[i])), parts.columns[0])
         raise InputError(f"{where}, row {i + 1}, column {lower[col]!r}: "
-                         f"{frame[lower[col]].iloc[i]!r} is not a valid date part. Fix "
+                         f"{str(frame[lower[col]].iloc[i])!r} is not a valid date part. Fix "
                          "the cell, or drop the row.")
     try:
         if "week" in parts:
@@ -794,6 +795,8 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
         scaled = (t - origin) / step
         _check_span(scaled, t, step, is_dt, where, time_name, row_numbers)
         bins = np.floor(scaled + 1e-9).astype(np.int64)
+        if is_dt and given is None and step >= _DAY_NS:
+            _check_on_grid(t, bins, step, origin, offset, where, row_numbers)
     if calendar:
         step_diffs = np.diff(bins)[within[1:]] if len(bins) > 1 else np.empty(0)
         report.irregular_steps = int((step_diffs != 1).sum())
@@ -897,6 +900,21 @@ def _wall_ns(t: np.ndarray, tz: str | None) -> np.ndarray:
         return t
     idx = pd.DatetimeIndex(t.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
     return np.asarray(idx.tz_localize(None).as_unit("ns").asi8, dtype=np.int64)
+
+
+def _check_on_grid(t: np.ndarray, bins: np.ndarray, step: float, origin: float,
+                   offset: Any, where: str, row_numbers: np.ndarray) -> None:
+    """An inferred step of a day or more must hold every reading on a grid point:
+    snapping a reading onto the grid would move it without the user asking."""
+    off = np.flatnonzero(np.abs(bins * step + origin - t) > 0.5)
+    if len(off):
+        i = int(off[0])
+        raise InputError(
+            f"{where}: the reading at {_fmt_time(t[i], True)} (row {row_numbers[i]}) is not on "
+            f"the inferred grid {offset.freqstr} (the most common step); putting it there "
+            "would move it. Pass --freq with the step you mean (readings inside one step "
+            "are then averaged), or fix the time."
+        )
 
 
 def _check_span(scaled: np.ndarray, t: np.ndarray, step: float, is_dt: bool, where: str,
