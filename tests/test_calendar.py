@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from seqguard import read
 from seqguard.baselines import season_from_freq
 from seqguard.cli import cli
-from seqguard.errors import InputError
+from seqguard.errors import DataWarning, InputError
 from seqguard.estimator import Forecaster, load
 from seqguard.features import Calendar
 from seqguard.grid import (
@@ -286,6 +286,16 @@ def test_time_zone_aware_months_stay_on_local_month_starts():
     assert table.frame["time"].tolist() == list(idx)
 
 
+def test_local_days_stay_local_midnight_across_daylight_saving():
+    idx = pd.date_range("2021-03-20", periods=20, freq="D", tz="Europe/Berlin")
+    table = read(pd.DataFrame({"time": idx.delete([3]), "y": np.arange(19.0)}))
+    assert table.freq == pd.offsets.Day() and table.n_rows == 20
+    assert table.frame["time"].tolist() == list(idx)
+    assert np.array_equal(np.diff(table.time_values()), np.ones(19))
+    ahead = shift_times(table.frame["time"].iloc[[5]], np.array([10]), table.freq)
+    assert ahead.iloc[0] == pd.Timestamp("2021-04-04", tz="Europe/Berlin")
+
+
 # ------------------------------------------------------------------ helpers
 def test_words_and_json_of_a_step():
     assert describe_freq(pd.offsets.MonthBegin()) == "monthly (MS)"
@@ -349,6 +359,11 @@ def test_predict_future_labels_on_calendar_grids(alias, start, future):
     assert out["origin"].iloc[0] == idx[-1]
     assert out["time"].dt.strftime("%Y-%m-%d").tolist() == future
     assert out["prediction"].notna().all()
+    if alias == "MS":  # new data on another grid than the training data: say so
+        daily = pd.DataFrame({"time": pd.date_range("2000-01-01", periods=20, freq="D"),
+                              "y": np.arange(20.0), "x": np.zeros(20)})
+        with pytest.warns(DataWarning, match="fitted on monthly \\(MS\\).*--freq MS"):
+            f.predict(daily, future=True)
 
 
 def test_cli_fit_prints_the_grid_and_predicts_future_months(tmp_path):

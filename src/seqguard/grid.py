@@ -45,8 +45,21 @@ from pandas.tseries.frequencies import to_offset
 
 from .errors import InputError, did_you_mean
 
-__all__ = ["describe_freq", "freq_from_json", "freq_to_json", "index_labels", "infer_freq",
-           "is_calendar", "nominal_length", "parse_freq", "shift_times", "span_words", "step_index"]
+__all__ = [
+    "describe_freq",
+    "fixed_ns",
+    "freq_from_json",
+    "freq_to_json",
+    "index_labels",
+    "infer_freq",
+    "is_calendar",
+    "nominal_length",
+    "parse_freq",
+    "shift_times",
+    "span_words",
+    "step_index",
+    "wall_clock",
+]
 
 _DAY_NS = 86_400 * 10**9
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -158,6 +171,14 @@ def is_calendar(freq: Any) -> bool:
     if type(freq) is pd.offsets.BusinessDay:
         return freq.offset == pd.Timedelta(0)
     return True
+
+
+def wall_clock(freq: Any) -> bool:
+    """True for steps counted on the wall clock of a time-zone aware column: calendar
+    steps, days and weeks (a day is a calendar day across a daylight-saving change,
+    as in pandas 3); hours and shorter steps count elapsed time."""
+    return isinstance(freq, pd.offsets.BaseOffset) and (
+        is_calendar(freq) or type(freq) in (pd.offsets.Day, pd.offsets.Week))
 
 
 def fixed_ns(freq: pd.offsets.BaseOffset) -> int:
@@ -273,12 +294,15 @@ def shift_times(times: pd.Series, steps: np.ndarray, freq: Any) -> pd.Series:
     steps = np.asarray(steps, dtype=np.int64)
     if not isinstance(freq, pd.offsets.BaseOffset):
         return times + steps * float(freq)
-    if not is_calendar(freq):
-        return times + pd.to_timedelta(steps * fixed_ns(freq), unit="ns")
     tz = times.dt.tz
+    if not is_calendar(freq) and (tz is None or not wall_clock(freq)):
+        return times + pd.to_timedelta(steps * fixed_ns(freq), unit="ns")
     wall = times.dt.tz_localize(None) if tz is not None else times
     ns = wall.to_numpy("datetime64[ns]").astype(np.int64)
-    labels = index_labels(step_index(ns, freq) + steps * int(freq.n), freq)
+    if is_calendar(freq):
+        labels = index_labels(step_index(ns, freq) + steps * int(freq.n), freq)
+    else:
+        labels = ns + steps * fixed_ns(freq)
     out = pd.Series(pd.to_datetime(labels, unit="ns"), index=times.index, name=times.name)
     if tz is not None:
         out = out.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
@@ -421,7 +445,7 @@ _UNITS = {
 def describe_freq(freq: Any) -> str:
     """``"monthly (MS)"``, ``"every 15 minutes (15min)"``, ``"1 time unit"``."""
     if not isinstance(freq, pd.offsets.BaseOffset):
-        return f"every {float(freq):g} time units"
+        return f"every {_plural(float(freq), 'time unit')}"
     unit, adjective = _UNITS.get(type(freq), (type(freq).__name__, type(freq).__name__))
     words = adjective if freq.n == 1 else f"every {freq.n} {unit}s"
     return f"{words} ({freq.freqstr})"

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .errors import InputError, did_you_mean, format_list
 from .grid import fixed_ns as _fixed_ns
-from .grid import index_labels, infer_freq, is_calendar, parse_freq, step_index
+from .grid import index_labels, infer_freq, is_calendar, parse_freq, step_index, wall_clock
 from .table import IngestReport, Table
 
 __all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "read"]
@@ -781,6 +781,9 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
         diffs = np.diff(t)[within[1:]] if len(t) > 1 else np.empty(0)
         offset = _infer_step(diffs)
     calendar = is_dt and is_calendar(offset)
+    # days and weeks count on the wall clock too: local midnight stays local midnight
+    on_wall = is_dt and bool(tz) and (calendar or wall_clock(offset))
+    tt = wall if on_wall else t
 
     # ---- snap onto the grid (integer step numbers)
     if calendar:
@@ -791,17 +794,17 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
         step = float(mult)
     else:
         step = float(_fixed_ns(offset)) if is_dt else float(offset)
-        origin = float(np.min(t)) % step if len(t) else 0.0
-        scaled = (t - origin) / step
-        _check_span(scaled, t, step, is_dt, where, time_name, row_numbers)
+        origin = float(np.min(tt)) % step if len(tt) else 0.0
+        scaled = (tt - origin) / step
+        _check_span(scaled, tt, step, is_dt, where, time_name, row_numbers)
         bins = np.floor(scaled + 1e-9).astype(np.int64)
         if is_dt and given is None and step >= _DAY_NS:
-            _check_on_grid(t, bins, step, origin, offset, where, row_numbers)
+            _check_on_grid(tt, bins, step, origin, offset, where, row_numbers)
     if calendar:
         step_diffs = np.diff(bins)[within[1:]] if len(bins) > 1 else np.empty(0)
         report.irregular_steps = int((step_diffs != 1).sum())
     else:
-        diffs = np.diff(t)[within[1:]] if len(t) > 1 else np.empty(0)
+        diffs = np.diff(tt)[within[1:]] if len(tt) > 1 else np.empty(0)
         report.irregular_steps = int((diffs != step).sum())
 
     # ---- several readings inside one step: averaged when --freq asked for that step
@@ -873,7 +876,7 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
             full[pos] = cats[c].to_numpy(dtype=object)
             out[c] = full
     frame = pd.DataFrame(out)
-    if calendar and tz:  # calendar labels are wall-clock times in the column's zone
+    if on_wall:  # calendar and day labels are wall-clock times in the column's zone
         frame[time_name] = frame[time_name].dt.tz_localize(tz, ambiguous="NaT",
                                                            nonexistent="shift_forward")
     elif is_dt and tz:

@@ -73,8 +73,9 @@ class IngestReport:
     duplicate_examples : up to five ``(series, time)`` pairs that were duplicated.
     duplicates_policy : how duplicates were resolved (``"mean"``, ``"first"``, ``"last"``)
         or ``None`` when there were none.
-    aggregated_rows : input rows merged by mean into a coarser grid step (irregular
-        readings inside one ``freq`` step, as in clinical data).
+    aggregated_rows : input rows merged by mean into one grid step (irregular readings
+        inside one ``freq`` step, as in clinical data); only with a given ``freq``
+        (an inferred grid raises instead) or long-format pivoting.
     inserted_rows : grid rows inserted to make the time axis regular (all values missing).
     largest_inserted_run : the longest run of consecutive inserted rows.
     irregular_steps : number of consecutive-row time differences that were not ``freq``.
@@ -192,7 +193,7 @@ class Table:
         divided by the multiple; on a fixed grid: steps since the epoch; numeric
         time: the values divided by ``freq``.
         """
-        from .grid import fixed_ns, is_calendar, step_index
+        from .grid import fixed_ns, is_calendar, step_index, wall_clock
 
         t = self.frame[self.time_col]
         if self.time_is_datetime:
@@ -203,8 +204,10 @@ class Table:
                 wall = t.dt.tz_localize(None) if t.dt.tz is not None else t
                 ns = wall.to_numpy("datetime64[ns]").astype(np.int64)
                 return step_index(ns, freq).astype(np.float64) / float(freq.n)
-            ns = t.dt.tz_convert("UTC").dt.tz_localize(None) if t.dt.tz is not None else t
-            return ns.to_numpy("datetime64[ns]").astype(np.int64) / float(fixed_ns(freq))
+            if t.dt.tz is not None:  # days and weeks count on the wall clock
+                t = t.dt.tz_localize(None) if wall_clock(freq) else \
+                    t.dt.tz_convert("UTC").dt.tz_localize(None)
+            return t.to_numpy("datetime64[ns]").astype(np.int64) / float(fixed_ns(freq))
         return t.to_numpy(np.float64) / float(self.freq)
 
     def describe_row(self, i: int) -> str:

@@ -267,8 +267,26 @@ class _SequenceEstimator(BaseEstimator):
             guard_events=guard_events, horizon=self.horizon,
             y_train=_train_series(prep), season=season)
 
+    def _check_grid(self, table: Table) -> None:
+        """Warn when new data is on another grid than the training data."""
+        import warnings
+
+        from ..errors import DataWarning
+        from ..grid import describe_freq
+
+        fitted = getattr(self, "freq_", None)
+        if fitted is None or table.freq == fitted:
+            return
+        shown = fitted.freqstr if hasattr(fitted, "freqstr") else f"{fitted:g}"
+        warnings.warn(
+            f"{table.source}: the data is on the grid {describe_freq(table.freq)}, but the "
+            f"model was fitted on {describe_freq(fitted)}; its input_len and horizon count "
+            f"steps of that grid. Pass --freq {shown} (read_options freq) to read the data "
+            "on the training grid.", DataWarning, stacklevel=3)
+
     def _transform(self, data: Any, require_target: bool = True) -> tuple[Prepared, Any]:
         table, facts = self._table(data, fit=False)
+        self._check_grid(table)
         return self.pipeline_.transform(table, split=False,
                                         require_target=require_target), facts
 
@@ -353,6 +371,8 @@ class _SequenceEstimator(BaseEstimator):
         freq = getattr(self, "freq_", None)
         if freq is None:
             return "grid: unknown (a run saved before seqguard recorded it)"
+        if self.task == "classify":  # one label per sequence: no season, no windows
+            return f"grid: {describe_freq(freq)}"
         season = season_from_freq(freq, self.season)
         given = " (--season)" if self.season is not None else ""
         L = int(self.input_len)

@@ -69,6 +69,7 @@ class Forecaster(_SequenceEstimator):
             return super().predict(data)
         self._check()
         table = self._read(data)
+        self._check_grid(table)
         names = table.series_names()
         lengths = np.diff(table.series_bounds())
         L, H = int(self.input_len), int(self.horizon)
