@@ -197,7 +197,8 @@ def test_hourly_readings_off_the_inferred_step_are_not_averaged_silently():
     t = pd.date_range("2021-01-01", periods=10, freq="h").insert(3, pd.Timestamp(
         "2021-01-01 02:30"))
     df = pd.DataFrame({"time": t, "y": np.arange(11.0)})
-    with pytest.raises(InputError, match="inferred grid h"):
+    with pytest.raises(InputError, match="inferred grid h, which would average them. Pass "
+                                         "--freq h to average"):
         read(df)
     assert read(df, freq="h").report.aggregated_rows == 1
 
@@ -270,6 +271,14 @@ def test_numeric_time_at_1e300_is_one_input_error():
         read(df, time_col="t")
 
 
+def test_irregular_numeric_time_asks_for_freq():
+    df = pd.DataFrame({"minutes": [0.0, 7, 60, 120, 180], "y": [1.0, 2, 3, 4, 5]})
+    with pytest.raises(InputError, match="the readings at 0 and 7 .* Pass --freq 60 to average"):
+        read(df, time_col="minutes")
+    table = read(df, time_col="minutes", freq=60)
+    assert table.n_rows == 4 and table.report.aggregated_rows == 1
+
+
 def test_numeric_time_and_hourly_are_unchanged():
     table = read(pd.DataFrame({"t": [0, 1, 3], "y": [1.0, 2, 3]}), time_col="t")
     assert table.freq == 1.0 and table.n_rows == 4
@@ -321,6 +330,10 @@ def test_shift_times_counts_calendar_steps():
     out = shift_times(pd.Series(pd.DatetimeIndex(["2021-01-08"])), np.array([1]),
                       pd.offsets.BusinessDay())
     assert out.iloc[0] == pd.Timestamp("2021-01-11")
+    out = shift_times(pd.Series(pd.DatetimeIndex(["2021-01-08"])), np.array([2]),
+                      pd.Timedelta("1h"))                   # a Table built with a Timedelta
+    assert out.iloc[0] == pd.Timestamp("2021-01-08 02:00")
+    assert shift_times(pd.Series([1.0, 2.0]), np.array([1, 2]), 0.5).tolist() == [1.5, 3.0]
 
 
 def test_calendar_features_for_monthly_data():

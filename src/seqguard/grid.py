@@ -292,6 +292,8 @@ def index_labels(index: np.ndarray, freq: pd.offsets.BaseOffset) -> np.ndarray:
 def shift_times(times: pd.Series, steps: np.ndarray, freq: Any) -> pd.Series:
     """``times + steps * freq`` element-wise on the grid (calendar, fixed or numeric)."""
     steps = np.asarray(steps, dtype=np.int64)
+    if isinstance(freq, (pd.Timedelta, np.timedelta64)) or hasattr(freq, "total_seconds"):
+        freq = _fixed_offset(int(pd.Timedelta(freq).value))  # a Table built by hand
     if not isinstance(freq, pd.offsets.BaseOffset):
         return times + steps * float(freq)
     tz = times.dt.tz

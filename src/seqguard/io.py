@@ -817,8 +817,8 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
             f"{where}: {place}the readings at {_fmt_time(t[i - 1], is_dt)} and "
             f"{_fmt_time(t[i], is_dt)} (rows {row_numbers[i - 1]} and {row_numbers[i]}) fall "
             f"into one step of the inferred grid {shown}, which would average them. Pass "
-            "--freq with a finer step to keep them apart, or --freq with this step to "
-            "average the readings inside each step (--duplicates handles repeated times)."
+            f"--freq {shown} to average the readings inside each step (the audit reports "
+            "it), or a finer --freq to keep them apart (--duplicates handles repeated times)."
         )
     if same_bin.any():
         report.aggregated_rows += int(same_bin.sum())
