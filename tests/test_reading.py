@@ -67,7 +67,7 @@ def test_unnamed_0_header_with_day_first_text_dates(tmp_path):
     p.write_text(text)
     table = read(p)
     assert table.time_col == "Unnamed: 0" and table.time_is_datetime
-    assert table.freq == pd.Timedelta("1D") and table.numeric == ["v"]
+    assert table.freq == pd.offsets.Day() and table.numeric == ["v"]
     assert table.report.time_col_found.startswith("found by content")
 
 

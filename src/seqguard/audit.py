@@ -367,6 +367,8 @@ def _pct(frac: float) -> str:
 
 
 def _freq_str(freq: Any) -> Any:
+    if isinstance(freq, pd.offsets.BaseOffset):
+        return str(freq.freqstr)
     if isinstance(freq, pd.Timedelta):
         try:
             from pandas.tseries.frequencies import to_offset

@@ -255,14 +255,19 @@ def season_from_freq(freq: Any, season: int | None = None) -> int:
 
     * a step that divides a day evenly, from 1 minute to 12 hours: steps per day
       (1 minute: 1440, 15 minutes: 96, 30 minutes: 48, 1 hour: 24);
-    * 1 day: 7 (a week); 1 week: 52 (a year);
-    * a month (``"MS"``, ``"ME"``, or 28..31 days): 12; a quarter: 4;
+    * 1 day: 7 (a week); 1 business day: 5 (a business week: the day-of-week
+      pattern is what business-daily data repeats; a business year, about 260 steps,
+      would leave seasonal naive too little history); 1 week: 52 (a year);
+    * a month (``MS``, ``ME``, or 28..31 days): 12; a quarter: 4; a year: 1;
+    * a multiple of a calendar step divides the season when it can (``2MS``: 6,
+      ``3MS``: 4), else 1;
     * anything else, and numeric time: 1 (no season: seasonal naive = persistence).
 
     Parameters
     ----------
-    freq : pandas.Timedelta, datetime.timedelta, str (pandas alias, e.g. ``"h"``,
-        ``"15min"``, ``"D"``, ``"MS"``), pandas offset, or a number (numeric time)
+    freq : pandas offset (``Table.freq``), pandas.Timedelta, datetime.timedelta, str
+        (a ``--freq`` spelling, e.g. ``"h"``, ``"15min"``, ``"D"``, ``"MS"``,
+        ``"month"``), or a number (numeric time)
     season : int, optional
         An explicit season (``--season``): returned as is when given (validated).
 
@@ -274,9 +279,13 @@ def season_from_freq(freq: Any, season: int | None = None) -> int:
     --------
     >>> season_from_freq("h"), season_from_freq("15min"), season_from_freq("D")
     (24, 96, 7)
+    >>> season_from_freq("MS"), season_from_freq("QS"), season_from_freq("B")
+    (12, 4, 5)
     >>> season_from_freq(1.0), season_from_freq("h", season=168)
     (1, 168)
     """
+    from .grid import fixed_ns, parse_freq
+
     if season is not None:
         return _positive_int("season", season, flag="--season")
     if freq is None or isinstance(freq, (bool, np.bool_)):
@@ -284,19 +293,29 @@ def season_from_freq(freq: Any, season: int | None = None) -> int:
     if isinstance(freq, (int, float, np.integer, np.floating)):
         return 1
     if isinstance(freq, str):
-        alias = re.sub(r"-.*$", "", freq.strip())  # 'W-SUN' -> 'W', 'QS-JAN' -> 'QS'
-        m = re.fullmatch(r"(\d*)\s*([A-Za-z]+)", alias)
-        if m and m.group(2).upper() in _SEASON_BY_ALIAS and m.group(1) in ("", "1"):
-            return _SEASON_BY_ALIAS[m.group(2).upper()]
-        if m and m.group(2) in _LEGACY_TICKS:  # 'H', '15T': aliases pandas 3 dropped
-            freq = (m.group(1) or "1") + _LEGACY_TICKS[m.group(2)]
-        td = parse_duration(freq)
-        if td is None:
-            raise InputError(f"freq {freq!r} is not a time step seqguard understands "
-                             "(e.g. 'h', '15min', 'D', 'W', 'MS'). Pass --season "
-                             "explicitly.")
-        return _season_from_timedelta(td)
-    if isinstance(freq, pd.offsets.BaseOffset) and not isinstance(freq, pd.offsets.Tick):
+        try:
+            freq = parse_freq(freq)
+        except InputError:
+            alias = re.sub(r"-.*$", "", freq.strip())  # 'SMS', 'BME': pandas steps beyond --freq
+            m = re.fullmatch(r"(\d*)\s*([A-Za-z]+)", alias)
+            if m and m.group(2).upper() in _SEASON_BY_ALIAS and m.group(1) in ("", "1"):
+                return _SEASON_BY_ALIAS[m.group(2).upper()]
+            td = parse_duration(freq)
+            if td is None:
+                raise InputError(f"freq {freq!r} is not a time step seqguard understands "
+                                 "(e.g. 'h', '15min', 'D', 'W', 'MS'). Pass --season "
+                                 "explicitly.") from None
+            return _season_from_timedelta(td)
+    if isinstance(freq, pd.offsets.BaseOffset):
+        per_unit = _SEASON_BY_OFFSET.get(type(freq))
+        if type(freq) is pd.offsets.Week and freq.weekday is None:
+            per_unit = None
+        if per_unit is not None:
+            n = int(freq.n)
+            return per_unit // n if n > 0 and per_unit % n == 0 else 1
+        if isinstance(freq, pd.offsets.Tick) or type(freq) in (pd.offsets.Day,
+                                                               pd.offsets.Week):
+            return _season_from_timedelta(pd.Timedelta(fixed_ns(freq), unit="ns"))
         name = re.sub(r"-.*$", "", freq.rule_code)
         if freq.n == 1 and name.upper() in _SEASON_BY_ALIAS:
             return _SEASON_BY_ALIAS[name.upper()]
@@ -307,6 +326,13 @@ def season_from_freq(freq: Any, season: int | None = None) -> int:
         raise InputError(f"freq {freq!r} is not a time step seqguard understands; pass "
                          "--season explicitly.") from None
     return _season_from_timedelta(td)
+
+
+_SEASON_BY_OFFSET: dict[type, int] = {
+    pd.offsets.MonthBegin: 12, pd.offsets.MonthEnd: 12, pd.offsets.QuarterBegin: 4,
+    pd.offsets.QuarterEnd: 4, pd.offsets.YearBegin: 1, pd.offsets.YearEnd: 1,
+    pd.offsets.Week: 52, pd.offsets.BusinessDay: 5,
+}
 
 
 def _season_from_timedelta(td: pd.Timedelta) -> int:

@@ -92,7 +92,8 @@ def _schema_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--features", help="Value columns to use, comma-separated (default: all)."),
         click.option("--categorical", help="Columns to treat as categories, comma-separated."),
         click.option("--na-values", help="Extra missing markers, e.g. -200,-9999."),
-        click.option("--freq", help="Grid step, e.g. 1h, 15min, D, or a number for numeric time."),
+        click.option("--freq", help="Grid step: h, 15min, D, B, W-SAT, MS, ME (M = month end), "
+                     "QS, YS, or a word (month, week, bday); a number for numeric time."),
         click.option("--delimiter", help="CSV delimiter, e.g. ';' or '\\t' (default: sniffed)."),
         click.option("--thousands", help="Thousands separator of numbers, e.g. ',' for 20,123.4."),
         click.option("--decimal", help="Decimal mark when it is not '.', e.g. ',' for 3,14."),
@@ -408,6 +409,7 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
 
     shutil.rmtree(ckpt, ignore_errors=True)
     if not quiet:
+        click.echo(est.grid_summary())
         _print_scores(est.metrics_)
         click.echo(f"run directory: {path}")
 

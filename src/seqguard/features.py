@@ -681,8 +681,11 @@ class Calendar(_FeatureStep):
     time_col : str or None, default None
         The time column; ``None`` uses the only datetime column of ``X``.
     freq : str or None, default None
-        The grid step (``"1h"``, ``"1D"``); ``None`` infers it from the training rows
-        (the median step within series).
+        The grid step (``"1h"``, ``"1D"``, ``"W-SUN"``, ``"MS"``: any ``--freq``
+        spelling; a calendar step counts as its average length, a month as 30.44
+        days, so ``month`` and ``dayofyear`` vary for monthly data and ``dayofweek``
+        does not); ``None`` infers it from the training rows (the median step within
+        series).
 
     Attributes
     ----------
@@ -763,12 +766,14 @@ class Calendar(_FeatureStep):
 
     def _freq(self, t: pd.Series, groups: Any) -> pd.Timedelta | None:
         if self.freq is not None:
+            from .grid import nominal_length, parse_freq
+
             try:
-                f = pd.Timedelta(self.freq)
-            except (ValueError, TypeError):
+                f = nominal_length(parse_freq(self.freq, option="Calendar(freq=...)"))
+            except InputError:
                 raise InputError(
                     f"Calendar(freq=...): {self.freq!r} is not a time step. "
-                    "Use a pandas frequency such as '1h' or '1D'.") from None
+                    "Use a pandas frequency such as '1h', '1D', 'W-SUN' or 'MS'.") from None
             if not f > pd.Timedelta(0):
                 raise InputError(
                     f"Calendar(freq=...): the step must be positive, got {self.freq!r}.")

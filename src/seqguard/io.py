@@ -27,13 +27,17 @@ import pandas as pd
 from . import number_text
 from .errors import InputError, did_you_mean, format_list
 from .files import DEFAULT_NA_VALUES, read_file
-from .table import IngestReport, Table, parse_duration
+from .grid import fixed_ns as _fixed_ns
+from .grid import index_labels, infer_freq, is_calendar, parse_freq, step_index, wall_clock
+from .table import IngestReport, Table
 
 __all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "read"]
 
 DUPLICATE_POLICIES = ("error", "mean", "first", "last")
 _TIME_NAMES = ("time", "timestamp", "datetime", "date", "ds")
 _TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
+_DATE_PARTS = _TIME_PARTS + ("quarter", "week")
+_DAY_NS = 86_400 * 10**9
 _MAX_GRID_GROWTH = 20  # a grid may not have more than this many times the input rows
 
 
@@ -69,6 +73,8 @@ def read(
         values are dates in at least 99% of the rows (found by content, such as the
         unnamed index column ``DataFrame.to_csv()`` writes; number columns never
         are), else the row position. ``table.report.time_col_found`` says which.
+        Also ``"year,month"``, ``"year,quarter"`` and ``"year,week"`` (ISO week,
+        labelled by its Monday).
     series_col : str or list of str, optional
         Column(s) naming the series when one table holds many.
     features : list of str, optional
@@ -81,10 +87,15 @@ def read(
     na_values : list or comma-separated str, optional
         Extra missing markers, such as ``-200`` or ``-9999``, on top of empty
         cells, NA, NaN, null and ``?``.
-    freq : str or float, optional
-        Grid step (``"1h"``, ``"15min"``, ``"D"``, or a number for numeric time).
-        Inferred from the most common step when omitted. Several readings inside
-        one step are averaged.
+    freq : str, pandas offset or float, optional
+        Grid step: a pandas step or a word (``"h"``, ``"15min"``, ``"D"``, ``"B"``,
+        ``"W-SAT"``, ``"MS"``, ``"ME"`` (``"M"`` is the month end), ``"QS"``,
+        ``"YS"``, ``"month"``, ``"week"``; see :func:`seqguard.grid.parse_freq`), or a
+        number for numeric time. Several readings inside one given step are averaged
+        (and counted in ``report.aggregated_rows``). When omitted, inferred per
+        series (:func:`seqguard.grid.infer_freq`: calendar steps for monthly,
+        quarterly, yearly, weekly and business-daily data); an inferred step never
+        merges readings: an InputError asks for ``--freq`` instead.
     duplicates : {"error", "mean", "first", "last"}
         What to do with rows that share a (series, time) pair.
     columns : list of str, optional
@@ -591,6 +602,71 @@ def _date_share(text: pd.Series) -> float:
     return float(stamps.notna().sum()) / n if stamps is not None else 0.0
 
 
+def _date_from_parts(frame: pd.DataFrame, time_col: list[str], where: str) -> np.ndarray:
+    """int64 ns of dates assembled from parts: year,month[,day[,hour...]], year,quarter
+    (the quarter's first day) or year,week (the Monday of the ISO week)."""
+    lower = {c.lower(): c for c in time_col}
+    unknown = [c for c in time_col if c.lower() not in _DATE_PARTS]
+    if unknown:
+        raise InputError(
+            f"--time-col parts must be among {', '.join(_DATE_PARTS)}; got {unknown[0]!r}."
+            f"{did_you_mean(unknown[0], _DATE_PARTS)} Pass one datetime column, or the "
+            "parts year,month[,day,hour,...], year,quarter or year,week."
+        )
+    combos = ({"year", "quarter"}, {"year", "week"})
+    if ("quarter" in lower or "week" in lower) and set(lower) not in combos:
+        raise InputError(f"--time-col {','.join(time_col)}: quarter and week go with year "
+                         "alone. Pass year,quarter or year,week (ISO week), or "
+                         "year,month[,day,...].")
+    if "year" not in lower or not ({"month", "quarter", "week"} & set(lower)):
+        raise InputError(f"--time-col {','.join(time_col)}: date parts need a year and a "
+                         "month, quarter or week. Pass year,month[,day,...], year,quarter or "
+                         "year,week.")
+    parts = pd.DataFrame({p: pd.to_numeric(frame[lower[p]], errors="coerce")
+                          for p in _DATE_PARTS if p in lower})
+    bad = (parts.isna() | (parts != np.floor(parts))).any(axis=1).to_numpy().copy()
+    limits = {"month": 12, "quarter": 4, "week": 53}
+    for p, top in limits.items():
+        if p in parts:
+            bad |= ((parts[p] < 1) | (parts[p] > top)).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        col = next((c for c in parts.columns if pd.isna(parts[c].iloc[i])
+                    or not 1 <= parts[c].iloc[i] <= limits.get(c, np.inf)
+                    or parts[c].iloc[i] != np.floor(parts[c].iloc[i])), parts.columns[0])
+        raise InputError(f"{where}, row {i + 1}, column {lower[col]!r}: "
+                         f"{str(frame[lower[col]].iloc[i])!r} is not a valid date part. Fix "
+                         "the cell, or drop the row.")
+    try:
+        if "week" in parts:
+            year = parts["year"].astype("int64")
+            week = parts["week"].astype("int64")
+            dec28 = pd.to_datetime(year.astype(str) + "-12-28", format="%Y-%m-%d")
+            has = dec28.dt.isocalendar()["week"].to_numpy(np.int64)  # ISO weeks in the year
+            wrong = week.to_numpy() > has
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                raise InputError(f"{where}, row {i + 1}: ISO year {int(year.iloc[i])} has "
+                                 f"{int(has[i])} weeks, not week {int(week.iloc[i])}. Fix the "
+                                 "cell, or drop the row.")
+            text = year.astype(str) + "-W" + week.astype(str).str.zfill(2) + "-1"
+            stamps = pd.to_datetime(text, format="%G-W%V-%u", errors="raise")
+        else:
+            if "quarter" in parts:
+                parts = pd.DataFrame({"year": parts["year"],
+                                      "month": (parts.pop("quarter") - 1) * 3 + 1})
+            if "day" not in parts:
+                parts["day"] = 1
+            stamps = pd.to_datetime(parts[[p for p in _TIME_PARTS if p in parts]],
+                                    errors="raise")
+    except InputError:
+        raise
+    except (ValueError, OverflowError) as exc:
+        raise InputError(f"{where}: the columns {', '.join(time_col)} do not form valid "
+                         f"dates ({_short(exc)}). Fix the cells.") from None
+    return np.asarray(stamps.to_numpy("datetime64[ns]").astype(np.int64))
+
+
 _CLOCK = re.compile(r"^\s*(\d+):(\d{2})(?::(\d{2}))?\s*$")
 
 
@@ -601,30 +677,9 @@ def _time_column(frame: pd.DataFrame, time_col: list[str] | None, where: str,
     if not time_col:
         return "step", np.arange(n, dtype=np.float64), False
     if len(time_col) > 1:
-        lower = {c.lower(): c for c in time_col}
-        unknown = [c for c in time_col if c.lower() not in _TIME_PARTS]
-        if unknown:
-            raise InputError(
-                f"--time-col parts must be among {', '.join(_TIME_PARTS)}; got {unknown[0]!r}."
-                f"{did_you_mean(unknown[0], _TIME_PARTS)} Pass one datetime column, or the "
-                "parts year,month,day[,hour,...]."
-            )
-        parts = pd.DataFrame({p: pd.to_numeric(frame[lower[p]], errors="coerce")
-                              for p in _TIME_PARTS if p in lower})
-        bad = parts.isna().any(axis=1).to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            col = next(c for c in parts.columns if pd.isna(parts[c].iloc[i]))
-            raise InputError(f"{where}, row {i + 1}, column {lower[col]!r}: "
-                             f"{frame[lower[col]].iloc[i]!r} is not a valid date part. Fix "
-                             "the cell, or drop the row.")
-        try:
-            stamps = pd.to_datetime(parts, errors="raise")
-        except (ValueError, OverflowError) as exc:
-            raise InputError(f"{where}: the columns {', '.join(time_col)} do not form valid "
-                             f"dates ({_short(exc)}). Fix the cells.") from None
+        stamps = _date_from_parts(frame, time_col, where)
         report.time_parts = list(time_col)
-        return "time", stamps.to_numpy("datetime64[ns]").astype(np.int64), True
+        return "time", stamps, True
 
     name = time_col[0]
     col = frame[name]
@@ -780,29 +835,22 @@ def _is_float(text: str) -> bool:
     return True
 
 
-def _parse_freq(freq: str | float | None, is_dt: bool) -> tuple[float, str] | None:
-    """Grid step in time units (ns for datetimes) and its display form."""
+def _parse_freq(freq: Any, is_dt: bool) -> pd.offsets.BaseOffset | float | None:
+    """The given grid step: a pandas offset for datetimes, a float for numeric time."""
     if freq is None:
         return None
     if isinstance(freq, (int, float)) or _is_float(str(freq)):
         step = float(freq)
         if is_dt:
             raise InputError(f"--freq {freq} is a bare number but the time column holds dates. "
-                             f"Pass a duration such as '1h', '15min' or 'D'.")
+                             f"Pass a step such as 'h', '15min', 'D', 'W-SAT' or 'MS'.")
         if not step > 0:
             raise InputError(f"--freq must be positive; got {freq}.")
-        return step, f"{step:g}"
+        return step
     if not is_dt:
         raise InputError(f"--freq {freq!r} is a duration but the time column holds numbers. "
                          "Pass a number of time units, such as --freq 60.")
-    text = str(freq).strip()
-    td = parse_duration(text)
-    if td is None:
-        raise InputError(f"--freq {freq!r} is not a fixed duration. Pass one such as '1h', "
-                         "'15min', '30s' or 'D'.")
-    if td <= pd.Timedelta(0):
-        raise InputError(f"--freq must be positive; got {freq!r}.")
-    return float(td.value), text
+    return parse_freq(freq)
 
 
 def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_dt: bool,
@@ -853,23 +901,62 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
         codes, t, row_numbers = codes[keep_rows], t[keep_rows], row_numbers[keep_rows]
 
     # ---- the grid step
-    parsed = _parse_freq(freq, is_dt)
+    tz = next((p[3:] for p in report.time_parts if p.startswith("tz=")), None)
+    wall = _wall_ns(t, tz) if is_dt else t
+    given = _parse_freq(freq, is_dt)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     bounds = np.r_[starts, len(codes)]
     within = np.r_[False, codes[1:] == codes[:-1]]
-    diffs = np.diff(t)[within[1:]] if len(t) > 1 else np.empty(0)
-    if parsed is None:
-        report.freq_inferred = True
-        step = _infer_step(diffs, is_dt)
+    report.freq_inferred = given is None
+    offset: Any
+    if given is not None:
+        offset = given
+    elif is_dt:
+        names = [str(uniques[codes[i]]) for i in starts]
+        offset = infer_freq(wall, bounds, names, where)
     else:
-        report.freq_inferred = False
-        step = parsed[0]
-    report.irregular_steps = int((diffs != step).sum()) if len(diffs) else 0
+        diffs = np.diff(t)[within[1:]] if len(t) > 1 else np.empty(0)
+        offset = _infer_step(diffs)
+    calendar = is_dt and is_calendar(offset)
+    # days and weeks count on the wall clock too: local midnight stays local midnight
+    on_wall = is_dt and bool(tz) and (calendar or wall_clock(offset))
+    tt = wall if on_wall else t
 
-    # ---- snap onto the grid; average several readings inside one step
-    origin = float(np.min(t)) % step if len(t) else 0.0
-    bins = np.floor((t - origin) / step + 1e-9).astype(np.int64)
+    # ---- snap onto the grid (integer step numbers)
+    if calendar:
+        unit = step_index(wall, offset)
+        mult = int(offset.n)
+        origin = float(int(unit.min()) % mult) if len(unit) else 0.0
+        bins = (unit - int(origin)) // mult
+        step = float(mult)
+    else:
+        step = float(_fixed_ns(offset)) if is_dt else float(offset)
+        origin = float(np.min(tt)) % step if len(tt) else 0.0
+        scaled = (tt - origin) / step
+        _check_span(scaled, tt, step, is_dt, where, time_name, row_numbers)
+        bins = np.floor(scaled + 1e-9).astype(np.int64)
+        if is_dt and given is None and step >= _DAY_NS:
+            _check_on_grid(tt, bins, step, origin, offset, where, row_numbers)
+    if calendar:
+        step_diffs = np.diff(bins)[within[1:]] if len(bins) > 1 else np.empty(0)
+        report.irregular_steps = int((step_diffs != 1).sum())
+    else:
+        diffs = np.diff(tt)[within[1:]] if len(tt) > 1 else np.empty(0)
+        report.irregular_steps = int((diffs != step).sum())
+
+    # ---- several readings inside one step: averaged when --freq asked for that step
     same_bin = np.r_[False, (codes[1:] == codes[:-1]) & (bins[1:] == bins[:-1])]
+    if same_bin.any() and given is None:
+        i = int(np.flatnonzero(same_bin)[0])
+        place = f"series {uniques[codes[i]]!r}, " if series is not None else ""
+        shown = offset.freqstr if is_dt else f"{step:g}"
+        raise InputError(
+            f"{where}: {place}the readings at {_fmt_time(t[i - 1], is_dt)} and "
+            f"{_fmt_time(t[i], is_dt)} (rows {row_numbers[i - 1]} and {row_numbers[i]}) fall "
+            f"into one step of the inferred grid {shown}, which would average them. Pass "
+            f"--freq {shown} to average the readings inside each step (the audit reports "
+            "it), or a finer --freq to keep them apart (--duplicates handles repeated times)."
+        )
     if same_bin.any():
         report.aggregated_rows += int(same_bin.sum())
         grp = np.cumsum(~same_bin) - 1
@@ -886,7 +973,7 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
     lengths = last_bin - first_bin + 1
     total = int(lengths.sum())
     if total > _MAX_GRID_GROWTH * max(len(bins), 1) + 1000:
-        shown = _fmt_step(step, is_dt)
+        shown = offset.freqstr if is_dt else f"{step:g}"
         raise InputError(
             f"{where}: a regular grid with step {shown} would need {total:,} rows for "
             f"{len(bins):,} readings; the timestamps are too irregular for that step. Pass a "
@@ -902,17 +989,20 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
 
     grid_codes = np.repeat(np.arange(len(lengths)), lengths)
     grid_bins = (np.arange(total) - offsets[grid_codes]) + first_bin[grid_codes]
-    grid_t = grid_bins * step + origin
     out: dict[str, Any] = {}
     if series is not None:
         present = np.unique(codes)
         labels = np.asarray([str(u) for u in uniques], dtype=object)
         names = pd.array(labels[present][grid_codes], dtype="string")
         out[series_name] = names  # type: ignore[index]
-    if is_dt:
+    if calendar:
+        labels = index_labels(grid_bins * int(step) + int(origin), offset)
+        out[time_name] = pd.to_datetime(labels, unit="ns")
+    elif is_dt:
+        grid_t = grid_bins * step + origin
         out[time_name] = pd.to_datetime(np.round(grid_t).astype(np.int64), unit="ns")
     else:
-        out[time_name] = grid_t.astype(np.float64)
+        out[time_name] = (grid_bins * step + origin).astype(np.float64)
     for c in value_cols:
         if c in numeric:
             col = np.full(total, np.nan)
@@ -923,23 +1013,61 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
             full[pos] = cats[c].to_numpy(dtype=object)
             out[c] = full
     frame = pd.DataFrame(out)
-    tz = next((p[3:] for p in report.time_parts if p.startswith("tz=")), None)
-    if is_dt and tz:
+    if on_wall:  # calendar and day labels are wall-clock times in the column's zone
+        frame[time_name] = frame[time_name].dt.tz_localize(tz, ambiguous="NaT",
+                                                           nonexistent="shift_forward")
+    elif is_dt and tz:
         frame[time_name] = frame[time_name].dt.tz_localize("UTC").dt.tz_convert(tz)
-    freq_value: pd.Timedelta | float = pd.Timedelta(round(step), unit="ns") if is_dt \
-        else float(step)
+    freq_value: pd.offsets.BaseOffset | float = offset if is_dt else float(step)
     return Table(frame=frame, time_col=time_name, series_col=series_name,
                  numeric=[c for c in value_cols if c in numeric],
                  categorical=[c for c in value_cols if c in cats], freq=freq_value,
                  inserted=inserted, source=source, report=report, target=target)
 
 
-def _infer_step(diffs: np.ndarray, is_dt: bool) -> float:
+def _infer_step(diffs: np.ndarray) -> float:
+    """The most common step of numeric time (1 when there is none)."""
     pos = diffs[diffs > 0]
     if not len(pos):
-        return float(pd.Timedelta("1h").value) if is_dt else 1.0
+        return 1.0
     values, counts = np.unique(pos, return_counts=True)
     return float(values[np.argmax(counts)])
+
+
+def _wall_ns(t: np.ndarray, tz: str | None) -> np.ndarray:
+    """Wall-clock ns of UTC ns ``t`` in the zone ``tz`` (``t`` itself without one)."""
+    if not tz:
+        return t
+    idx = pd.DatetimeIndex(t.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
+    return np.asarray(idx.tz_localize(None).as_unit("ns").asi8, dtype=np.int64)
+
+
+def _check_on_grid(t: np.ndarray, bins: np.ndarray, step: float, origin: float,
+                   offset: Any, where: str, row_numbers: np.ndarray) -> None:
+    """An inferred step of a day or more must hold every reading on a grid point:
+    snapping a reading onto the grid would move it without the user asking."""
+    off = np.flatnonzero(np.abs(bins * step + origin - t) > 0.5)
+    if len(off):
+        i = int(off[0])
+        raise InputError(
+            f"{where}: the reading at {_fmt_time(t[i], True)} (row {row_numbers[i]}) is not on "
+            f"the inferred grid {offset.freqstr} (the most common step); putting it there "
+            "would move it. Pass --freq with the step you mean (readings inside one step "
+            "are then averaged), or fix the time."
+        )
+
+
+def _check_span(scaled: np.ndarray, t: np.ndarray, step: float, is_dt: bool, where: str,
+                name: str, row_numbers: np.ndarray) -> None:
+    """Numeric time too far apart to count in grid steps (1e300) is an input error."""
+    if is_dt or not len(scaled):
+        return
+    far = np.abs(scaled) > 2.0**52
+    if far.any():
+        i = int(np.flatnonzero(far)[0])
+        raise InputError(f"{where}, row {row_numbers[i]}, time column {name!r}: {t[i]:g} is "
+                         f"too far from the other times to count in steps of {step:g}. Fix "
+                         "the cell, or pass a coarser --freq.")
 
 
 def _combine(values: np.ndarray, grp: np.ndarray, how: str) -> np.ndarray:
@@ -970,7 +1098,3 @@ def _fmt_time(value: float, is_dt: bool) -> str:
     if is_dt:
         return str(pd.Timestamp(int(value), unit="ns"))
     return f"{value:g}"
-
-
-def _fmt_step(step: float, is_dt: bool) -> str:
-    return str(pd.Timedelta(int(step), unit="ns")) if is_dt else f"{step:g}"

@@ -10,10 +10,18 @@ input, a ``Table`` guarantees:
 * Rows are sorted by (series, time) and the pair is unique: each series is one
   contiguous block of rows, in time order.
 * Time is on a regular grid per series: consecutive rows of one series are
-  exactly ``freq`` apart. Time is ``datetime64[ns]`` (time-zone aware if the
-  input was) or ``float64`` steps; without a time column it is the row position
-  within the series and ``freq`` is 1. Grid rows that were not in the input
-  were inserted with every value missing; ``inserted`` marks them.
+  exactly one ``freq`` step apart. For datetime time (``datetime64[ns]``,
+  time-zone aware if the input was) ``freq`` is a pandas offset: a fixed duration
+  (``Hour``, ``Minute(15)``, ``Day``) or a calendar step (``MonthBegin``,
+  ``MonthEnd``, ``QuarterBegin``, ``QuarterEnd``, ``YearBegin``, ``YearEnd``, an
+  anchored ``Week``, ``BusinessDay``); a calendar step is a calendar step, never
+  a number of hours (see :mod:`seqguard.grid` for where readings land). For
+  numeric time ``freq`` is a float; without a time column time is the row
+  position within the series and ``freq`` is 1. Grid rows that were not in the
+  input were inserted with every value missing; ``inserted`` marks them.
+* No two input readings were merged into one grid row unless the user asked for
+  that step (``freq`` given; ``report.aggregated_rows`` counts them) or for
+  combining repeated times (``duplicates``).
 * The series column (when present) is a string column without missing values;
   without one, the whole table is one series and ``series_col`` is ``None``.
 * ``numeric`` columns are ``float64``: missing is NaN (the user's extra missing
@@ -65,8 +73,9 @@ class IngestReport:
     duplicate_examples : up to five ``(series, time)`` pairs that were duplicated.
     duplicates_policy : how duplicates were resolved (``"mean"``, ``"first"``, ``"last"``)
         or ``None`` when there were none.
-    aggregated_rows : input rows merged by mean into a coarser grid step (irregular
-        readings inside one ``freq`` step, as in clinical data).
+    aggregated_rows : input rows merged by mean into one grid step (irregular readings
+        inside one ``freq`` step, as in clinical data); only with a given ``freq``
+        (an inferred grid raises instead) or long-format pivoting.
     inserted_rows : grid rows inserted to make the time axis regular (all values missing).
     largest_inserted_run : the longest run of consecutive inserted rows.
     irregular_steps : number of consecutive-row time differences that were not ``freq``.
@@ -116,7 +125,8 @@ class Table:
     series_col : name of the series column, or ``None`` for a single series.
     numeric : numeric value columns (float64).
     categorical : categorical value columns (pandas string dtype).
-    freq : grid step: a ``pd.Timedelta`` for datetime time, a float for numeric time.
+    freq : grid step: a pandas offset (``pd.offsets.BaseOffset``) for datetime time, a
+        float for numeric time.
     inserted : boolean array, ``True`` for grid rows that were not in the input.
     source : where the data came from (a file path, or ``"<DataFrame>"`` and so on),
         used to name the place in messages.
@@ -129,7 +139,7 @@ class Table:
     series_col: str | None
     numeric: list[str]
     categorical: list[str]
-    freq: pd.Timedelta | float
+    freq: pd.offsets.BaseOffset | float
     inserted: np.ndarray
     source: str = "<data>"
     report: IngestReport = field(default_factory=IngestReport)
@@ -186,11 +196,28 @@ class Table:
         return self.frame[cols].to_numpy(dtype=dtype, copy=False)
 
     def time_values(self) -> np.ndarray:
-        """Time as float64 in units of ``freq`` steps since the epoch (or raw numbers)."""
+        """Time as float64 in ``freq`` steps: consecutive grid rows differ by exactly 1.
+
+        Datetime time on a calendar grid: the integer step index of
+        :func:`seqguard.grid.step_index` (months since 1970-01 for ``MS``, ...)
+        divided by the multiple; on a fixed grid: steps since the epoch; numeric
+        time: the values divided by ``freq``.
+        """
+        from .grid import fixed_ns, is_calendar, step_index, wall_clock
+
         t = self.frame[self.time_col]
         if self.time_is_datetime:
-            ns = t.dt.tz_convert("UTC").dt.tz_localize(None) if t.dt.tz is not None else t
-            return ns.to_numpy("datetime64[ns]").astype(np.int64) / self.freq.value
+            freq: Any = self.freq
+            if not isinstance(freq, pd.offsets.BaseOffset):  # a Timedelta (older callers)
+                freq = pd.tseries.frequencies.to_offset(pd.Timedelta(freq))
+            if is_calendar(freq):
+                wall = t.dt.tz_localize(None) if t.dt.tz is not None else t
+                ns = wall.to_numpy("datetime64[ns]").astype(np.int64)
+                return step_index(ns, freq).astype(np.float64) / float(freq.n)
+            if t.dt.tz is not None:  # days and weeks count on the wall clock
+                t = t.dt.tz_localize(None) if wall_clock(freq) else \
+                    t.dt.tz_convert("UTC").dt.tz_localize(None)
+            return t.to_numpy("datetime64[ns]").astype(np.int64) / float(fixed_ns(freq))
         return t.to_numpy(np.float64) / float(self.freq)
 
     def describe_row(self, i: int) -> str:

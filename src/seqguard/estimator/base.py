@@ -23,6 +23,7 @@ import torch
 from sklearn.base import BaseEstimator
 
 from ..errors import NotFittedError
+from ..grid import freq_to_json
 from ..pipeline import Pipeline, Prepared
 from ..splits import TRAIN
 from ..table import Table
@@ -173,6 +174,7 @@ class _SequenceEstimator(BaseEstimator):
         pipe = self.make_pipeline()
         pipe.validate()
         table, facts = self._table(data, fit=True)
+        self.freq_ = table.freq
         report = audit(table, target=self.target)
         self.audit_ = report.to_dict()
         if on_audit is not None:
@@ -319,8 +321,26 @@ class _SequenceEstimator(BaseEstimator):
             guard_events=guard_events, horizon=self.horizon,
             y_train=_train_series(prep), season=season)
 
+    def _check_grid(self, table: Table) -> None:
+        """Warn when new data is on another grid than the training data."""
+        import warnings
+
+        from ..errors import DataWarning
+        from ..grid import describe_freq
+
+        fitted = getattr(self, "freq_", None)
+        if fitted is None or table.freq == fitted:
+            return
+        shown = fitted.freqstr if hasattr(fitted, "freqstr") else f"{fitted:g}"
+        warnings.warn(
+            f"{table.source}: the data is on the grid {describe_freq(table.freq)}, but the "
+            f"model was fitted on {describe_freq(fitted)}; its input_len and horizon count "
+            f"steps of that grid. Pass --freq {shown} (read_options freq) to read the data "
+            "on the training grid.", DataWarning, stacklevel=3)
+
     def _transform(self, data: Any, require_target: bool = True) -> tuple[Prepared, Any]:
         table, facts = self._table(data, fit=False)
+        self._check_grid(table)
         return self.pipeline_.transform(table, split=False,
                                         require_target=require_target), facts
 
@@ -383,6 +403,7 @@ class _SequenceEstimator(BaseEstimator):
             "model": self.model_config_,
             "feature_names": self.feature_names_,
             "n_windows": self.n_windows_,
+            "freq": freq_to_json(getattr(self, "freq_", None)),
             "state": self._state(),
             "versions": _versions(),
         }
@@ -391,6 +412,29 @@ class _SequenceEstimator(BaseEstimator):
         return save_run(run_dir, state_dict=self.model_.state_dict(), pipeline=pipeline,
                         metrics=self.metrics_, history=self.history_, audit=self.audit_,
                         diagnosis=diagnosis, overwrite=overwrite)
+
+    def grid_summary(self) -> str:
+        """One line on the time grid of the training data and the window spans.
+
+        ``"grid: monthly (MS), season 12; input 48 steps (4 years), horizon 24 steps
+        (2 years)"``; the season is the default for the grid unless ``season`` was given.
+        """
+        from ..baselines import season_from_freq
+        from ..grid import describe_freq, span_words
+
+        freq = getattr(self, "freq_", None)
+        if freq is None:
+            return "grid: unknown (a run saved before seqguard recorded it)"
+        if self.task == "classify":  # one label per sequence: no season, no windows
+            return f"grid: {describe_freq(freq)}"
+        season = season_from_freq(freq, self.season)
+        given = " (--season)" if self.season is not None else ""
+        L = int(self.input_len)
+        parts = [f"input {L} steps ({span_words(L, freq)})"]
+        if self.task == "forecast":
+            H = int(self.horizon)
+            parts.append(f"horizon {H} steps ({span_words(H, freq)})")
+        return f"grid: {describe_freq(freq)}, season {season}{given}; {', '.join(parts)}"
 
     @classmethod
     def load(cls, run_dir: str | Path) -> _SequenceEstimator:

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from ..errors import DataWarning, InputError
+from ..grid import shift_times
 from ..table import Table
 from .base import _SequenceEstimator
 
@@ -68,6 +69,7 @@ class Forecaster(_SequenceEstimator):
             return super().predict(data)
         self._check()
         table = self._read(data)
+        self._check_grid(table)
         names = table.series_names()
         lengths = np.diff(table.series_bounds())
         L, H = int(self.input_len), int(self.horizon)
@@ -123,7 +125,8 @@ class Forecaster(_SequenceEstimator):
 def _extend_series(table: Table, steps: int) -> tuple[Table, np.ndarray]:
     """``table`` with ``steps`` empty grid rows after the end of every series.
 
-    The new rows continue the grid (``time = last + h·freq``), hold no values (NaN,
+    The new rows continue the grid (``time = last + h·freq``, calendar steps counted on
+    the calendar: a month after 1960-12-01 on ``MS`` is 1961-01-01), hold no values (NaN,
     missing categories) and are marked ``inserted``. Returns the new table and the
     row of each series' last original step in it. Everything the pipeline computes
     is past-only, so the original rows transform exactly as without the new ones.
@@ -144,10 +147,7 @@ def _extend_series(table: Table, steps: int) -> tuple[Table, np.ndarray]:
     for c in table.categorical:
         frame.loc[new, c] = pd.NA
     t = table.time_col
-    if table.time_is_datetime:
-        frame[t] = frame[t] + pd.to_timedelta(ahead * pd.Timedelta(table.freq).value, unit="ns")
-    else:
-        frame[t] = frame[t] + ahead * float(table.freq)
+    frame[t] = shift_times(frame[t], ahead, table.freq)
     ext = dataclasses.replace(table, frame=frame,
                               inserted=np.where(new, True, np.asarray(table.inserted)[take]))
     last_rows = (b[1:] + np.arange(n_series) * steps - 1).astype(np.int64)

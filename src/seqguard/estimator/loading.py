@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .._serialize import from_dict
 from ..errors import ArtifactError
+from ..grid import freq_from_json
 from .base import _SequenceEstimator
 from .classifier import SequenceClassifier
 from .forecaster import Forecaster
@@ -43,6 +44,10 @@ def load(run_dir: str | Path) -> _SequenceEstimator:
     est.model_config_ = dict(spec["model"])
     est.feature_names_ = list(spec["feature_names"])
     est.n_windows_ = dict(spec.get("n_windows", {}))
+    try:  # a freqstr; runs saved before this was recorded have none (or a Timedelta)
+        est.freq_ = freq_from_json(spec.get("freq"))
+    except (TypeError, ValueError):
+        est.freq_ = None
     try:
         est._set_state(dict(spec.get("state", {})))
     except (KeyError, TypeError, ValueError):
