@@ -14,6 +14,7 @@ from .errors import (
     SeqguardError,
     SeqguardWarning,
     TrainingFailed,
+    TrainingWarning,
 )
 from .estimator import Forecaster, SequenceClassifier, SequenceTagger, load
 from .features import (
@@ -67,6 +68,7 @@ __all__ = [
     "TargetScaler",
     "TimeSplit",
     "TrainingFailed",
+    "TrainingWarning",
     "WindowLoader",
     "__version__",
     "audit",

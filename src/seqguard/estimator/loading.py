@@ -43,6 +43,8 @@ def load(run_dir: str | Path) -> _SequenceEstimator:
     est.model_config_ = dict(spec["model"])
     est.feature_names_ = list(spec["feature_names"])
     est.n_windows_ = dict(spec.get("n_windows", {}))
+    est.budget_ = dict(spec.get("budget", {}))
+    est.given_data_ = dict(spec.get("given_data", {}))
     try:
         est._set_state(dict(spec.get("state", {})))
     except (KeyError, TypeError, ValueError):
