@@ -276,7 +276,10 @@ class _SequenceEstimator(BaseEstimator):
             return None
         option = f"--{which}-data"
         table, facts = self._given_table(data, option)
-        prep = self.pipeline_.transform(table, split=False)
+        try:
+            prep = self.pipeline_.transform(table, split=False)
+        except InputError as exc:
+            raise InputError(f"{table.source} (given by {option}): {exc}") from None
         if not len(prep.datasets["all"]):
             need = (f"at least --input-len {self.input_len} + --horizon {self.horizon} rows "
                     "in a series, with observed targets" if self.task == "forecast" else
