@@ -148,6 +148,9 @@ def test_still_improving_rule_on_histories():
     few = still_improving(falling, stopped_reason="max_epochs", best_epoch=3,
                           monitor="val_loss", steps=1)
     assert few is not None and "smaller --batch-size (1 optimiser step(s)" in few["message"]
+    small = still_improving(falling, stopped_reason="max_epochs", best_epoch=3,
+                            monitor="val_loss", steps=1, batch_size=16)
+    assert small is not None and "--batch-size" not in small["message"]  # already the floor
 
 
 # ----------------------------------------------------------------- CLI

@@ -227,6 +227,7 @@ class _SequenceEstimator(BaseEstimator):
                         "stopped_reason": result.stopped_reason}
         longer = still_improving(result.history, stopped_reason=result.stopped_reason,
                                  best_epoch=result.best_epoch, steps=steps,
+                                 batch_size=self._batch_size,
                                  monitor="val_loss" if val is not None else "train_loss")
         if longer is not None:
             self.findings_.append(longer)

@@ -63,7 +63,7 @@ def steps_per_epoch(n_train: int, batch_size: int) -> int:
 
 
 def still_improving(history: Any, *, stopped_reason: str, best_epoch: int | None,
-                    monitor: str, steps: int | None = None,
+                    monitor: str, steps: int | None = None, batch_size: int | None = None,
                     recent: int = 3) -> dict[str, Any] | None:
     """A finding when the monitored loss was still falling when training ended.
 
@@ -81,8 +81,9 @@ def still_improving(history: Any, *, stopped_reason: str, best_epoch: int | None
         From :class:`~seqguard.training.FitResult`.
     monitor : {"val_loss", "train_loss"}
         The loss early stopping watched.
-    steps : int, optional
-        Optimiser steps per epoch (a hint to lower ``--batch-size`` when few).
+    steps, batch_size : int, optional
+        Optimiser steps per epoch and the batch size: with fewer than 8 steps and a
+        batch above ``MIN_BATCH`` the fix also suggests a smaller ``--batch-size``.
     """
     if stopped_reason != "max_epochs" or best_epoch is None or history is None \
             or len(history) < 2 or monitor not in history:
@@ -101,12 +102,13 @@ def still_improving(history: Any, *, stopped_reason: str, best_epoch: int | None
     where = f"at the last epoch ({last})" if best_epoch == last else \
         f"in the last epochs (best at epoch {best_epoch} of {last})"
     fix = f"pass --epochs {2 * last} to train longer"
-    if steps is not None and steps < 8:
+    if steps is not None and steps < 8 and (batch_size is None or batch_size > MIN_BATCH):
         fix += f", or a smaller --batch-size ({steps} optimiser step(s) per epoch now)"
     message = f"{name} was still falling {where}; {fix}."
     return {"severity": "warning", "code": "still_improving", "message": message,
             "evidence": {"epochs": last, "best_epoch": int(best_epoch),
                          "monitor": monitor, "last_loss": losses[-1],
-                         "best_before": min(before), "steps_per_epoch": steps},
+                         "best_before": min(before), "steps_per_epoch": steps,
+                         "batch_size": batch_size},
             "fix": f"Train longer: --epochs {2 * last} (epochs={2 * last} in Python); early "
                    "stopping ends training when the loss stops improving."}
