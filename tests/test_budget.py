@@ -252,13 +252,15 @@ def test_given_test_data_with_the_in_file_test_part_warns(tmp_path):
 
 
 def test_given_data_errors_name_the_option(tmp_path):
+    f = seqguard.Forecaster("y", input_len=12, horizon=2, epochs=1, test_frac=0, **_TINY)
+    with pytest.raises(InputError, match=r"^--test-data '.*nope\.csv' does not exist"):
+        f.fit(sine(120), test_data=str(tmp_path / "nope.csv"))
     c = seqguard.SequenceClassifier("label", epochs=1, val_frac=0, read_options=_CLS_READ,
                                     **_TINY)
     other = sequences(12, seed=3, labels=(0, 5))
     with pytest.raises(InputError, match=r"given by --val-data.*label 5 is not among the "
                                          r"training classes \(0, 1\)"):
         c.fit(sequences(40), val_data=other)
-    f = seqguard.Forecaster("y", input_len=12, horizon=2, epochs=1, test_frac=0, **_TINY)
     with pytest.raises(InputError, match=r"given by --test-data\): a forecast window needs "
                                          r"input_len \+ horizon = 12 \+ 2"):
         f.fit(sine(120), test_data=sine(10))
@@ -306,3 +308,18 @@ def test_split_warnings_name_cli_options():
                                          r"--test-start later"):
         TimeSplit(val_start=20.0, test_start=25.0).fit(t, groups=np.r_[np.zeros(10),
                                                                         np.ones(10)])
+
+
+def test_tag_test_data_is_scored_as_evaluate_scores_it():
+    def tagged(n: int, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=n)
+        return pd.DataFrame({"time": pd.date_range("2021-01-01", periods=n, freq="h"),
+                             "x": x, "y": 2 * x + rng.normal(0, 0.1, n)})
+
+    t = seqguard.SequenceTagger("y", input_len=12, epochs=1, test_frac=0,
+                                read_options={"time_col": "time"}, **_TINY)
+    t.fit(tagged(200, 0), test_data=tagged(50, 1))
+    assert t.metrics_["n_windows"]["test"] == 50  # every observed step of the file
+    assert t.evaluate(tagged(50, 1))["test"]["mae"] == pytest.approx(
+        t.metrics_["test"]["mae"], rel=1e-9)

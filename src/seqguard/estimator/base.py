@@ -252,7 +252,13 @@ class _SequenceEstimator(BaseEstimator):
     _UNIT = "windows"
 
     def _check_parts(self, test_data: Any, val_data: Any) -> None:
-        """An empty test part without ``test_data`` is an error, before any work."""
+        """A missing given file, or an empty test part without ``test_data``, is an error
+        before any work."""
+        for option, given in (("--test-data", test_data), ("--val-data", val_data)):
+            if isinstance(given, (str, Path)) and not str(given).startswith(("http://",
+                                                                            "https://")) \
+                    and not Path(given).exists():
+                raise InputError(f"{option} '{given}' does not exist. Check the path.")
         if test_data is None and self.test_start is None and self.test_frac == 0:
             raise InputError(self._empty_test_message())
 
