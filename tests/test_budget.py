@@ -95,7 +95,7 @@ def test_default_batch_gives_a_small_classification_set_several_steps():
 
 def test_budget_is_saved_and_loaded(tmp_path):
     f = seqguard.Forecaster("y", input_len=12, horizon=2, epochs=1, batch_size=64,
-                            **_TINY).fit(sine())
+                            **_TINY).fit(sine(120))
     assert f._batch_size == 64 and f.budget_["auto"] is False
     f.save(tmp_path / "run")
     again = seqguard.load(tmp_path / "run")
@@ -109,7 +109,7 @@ def test_still_improving_is_a_finding_and_a_warning_when_epochs_are_too_few():
     with pytest.warns(TrainingWarning, match=r"^validation loss was still falling at the "
                                              r"last epoch \(2\); pass --epochs 4 to train "
                                              r"longer\.$"):
-        f.fit(sine())
+        f.fit(sine(120))
     found = [x for x in f.findings_ if x["code"] == "still_improving"]
     assert len(found) == 1 and found[0]["severity"] == "warning"
     assert found[0]["evidence"]["best_epoch"] == 2 and "--epochs 4" in found[0]["fix"]
@@ -122,7 +122,7 @@ def test_no_still_improving_when_early_stopping_fired():
                             optimizer="sgd", **_TINY)
     with warnings.catch_warnings():
         warnings.simplefilter("error", TrainingWarning)
-        f.fit(sine())
+        f.fit(sine(120))
     assert f.budget_["stopped_reason"] == "early_stopping"
     assert not [x for x in f.findings_ if x["code"] == "still_improving"]
 
@@ -168,14 +168,14 @@ def _write_sequences(path: Path, n_series: int, seed: int, labels=(0, 1),
 
 
 def test_cli_fit_prints_the_budget_line_and_the_train_longer_warning(tmp_path, capsys):
-    data = _write_sine(tmp_path / "d.csv", 240)
+    data = _write_sine(tmp_path / "d.csv", 120)
     code, out, err = run_cli(["fit", str(data), "--target", "y", "--input-len", "12",
                               "--horizon", "2", "--epochs", "2", "--lr", "1e-2", "--hidden",
                               "8", "--layers", "1", "--out", str(tmp_path / "run")], capsys)
     assert code == 0, err
     line = [ln for ln in out.splitlines() if ln.startswith("training: ")]
     assert len(line) == 1
-    assert "batch size 16 (auto) for 155 windows: 10 steps per epoch, 2 epoch(s)" in line[0]
+    assert "batch size 16 (auto) for 71 windows: 5 steps per epoch, 2 epoch(s)" in line[0]
     assert "warning: validation loss was still falling at the last epoch (2); pass " \
            "--epochs 4 to train longer." in err
     assert "TrainingWarning" not in err  # one line, not Python's warning format
