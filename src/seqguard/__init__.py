@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "TargetScaler": "scaling",
     "TimeSplit": "splits",
     "TrainingFailed": "errors",
+    "TrainingWarning": "errors",
     "WindowLoader": "windows",
     "audit": "audit",
     "diagnose": "diagnose",
@@ -93,6 +94,7 @@ __all__ = [
     "TargetScaler",
     "TimeSplit",
     "TrainingFailed",
+    "TrainingWarning",
     "WindowLoader",
     "__version__",
     "audit",
@@ -118,6 +120,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy loader gives, for type che
         SeqguardError,
         SeqguardWarning,
         TrainingFailed,
+        TrainingWarning,
     )
     from .estimator import Forecaster, SequenceClassifier, SequenceTagger, load
     from .features import (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,12 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--test-start", help="Date or row position where the test part starts."),
         click.option("--val-frac", type=float, default=0.15, show_default=True),
         click.option("--test-frac", type=float, default=0.15, show_default=True),
+        click.option("--val-data", type=click.Path(), default=None,
+                     help="A validation set in a file of its own (read like DATA; "
+                          "--val-frac 0 leaves no validation part in DATA)."),
+        click.option("--test-data", type=click.Path(), default=None,
+                     help="A test set in a file of its own (read like DATA): the scores "
+                          "are computed on it; --test-frac 0 leaves no test part in DATA."),
         click.option("--missing", default="auto", show_default=True,
                      help="auto|drop|mask|indicators|impute:<mean|median|ffill|bfill|linear|"
                           "time|knn|seasonal>."),
@@ -221,7 +228,9 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      default="32", show_default=True),
         click.option("--epochs", type=int, default=30, show_default=True),
         click.option("--patience", type=int, default=5, show_default=True),
-        click.option("--batch-size", type=int, default=256, show_default=True),
+        click.option("--batch-size", default="auto", show_default=True,
+                     help="An integer, or auto: a power of two in [16, 256] that gives "
+                          "each epoch at least 32 optimiser steps."),
         click.option("--lr", type=float, default=1e-3, show_default=True),
         click.option("--weight-decay", type=float, default=1e-4, show_default=True),
         click.option("--clip", type=float, default=1.0, show_default=True),
@@ -261,6 +270,11 @@ def _estimator(target: str, task: str, model_name: str, quiet: bool,
         v = params.get(k)
         if isinstance(v, str) and v.strip().lstrip("+-").isdigit():
             params[k] = int(v)
+    b = params.get("batch_size")
+    if isinstance(b, str) and b.strip().isdigit():
+        params["batch_size"] = int(b)
+    elif isinstance(b, str) and b.strip().lower() != "auto":
+        raise InputError(f"--batch-size must be 'auto' or an integer >= 1; got {b!r}.")
     read_options = {k: v for k, v in _read_options(kw).items() if v is not None}
     return cls(target, model=model_name, progress=False if quiet else None,
                read_options=read_options, **params)
@@ -375,9 +389,24 @@ def _audit_gate(*, quiet: bool, ignore: bool) -> Callable[[Any], None]:
     return gate
 
 
+def _print_budget(est: Any, quiet: bool) -> None:
+    """One line on the batch and steps per epoch; a "train longer" warning when due."""
+    b = getattr(est, "budget_", {})
+    if b and not quiet:
+        unit = "sequences" if est.task == "classify" else "windows"
+        best = f", best epoch {b['best_epoch']}" if b.get("best_epoch") else ""
+        click.echo(f"training: batch size {b['batch_size']}{' (auto)' if b['auto'] else ''}"
+                   f" for {b['n_train']} {unit}: {b['steps_per_epoch']} steps per epoch, "
+                   f"{b['epochs_run']} epoch(s){best} ({b['stopped_reason'].replace('_', ' ')})"
+                   ".")
+    for f in getattr(est, "findings_", []):
+        if f.get("code") == "still_improving":
+            click.echo(f"warning: {f['message']}", err=True)
+
+
 def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet: bool,
              overwrite: bool, resume: bool, kw: dict[str, Any]) -> None:
-    from .errors import TrainingFailed
+    from .errors import TrainingFailed, TrainingWarning
     from .metrics import json_safe
 
     path = _check_out(out, overwrite, resume)
@@ -385,8 +414,13 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
     est.make_pipeline().validate()
     ckpt = path.parent / f".{path.name}.checkpoints"
     show_audit = _audit_gate(quiet=quiet, ignore=bool(kw.get("ignore_audit")))
+    given = {k: kw.get(k) for k in ("val_data", "test_data")}
     try:
-        est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit)
+        with warnings.catch_warnings():
+            # printed below as one "warning:" line with the fix (it is a finding too)
+            warnings.simplefilter("ignore", TrainingWarning)
+            est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit,
+                    **given)
     except TrainingFailed as exc:
         # exit 4: the diagnosis is saved (DESIGN.md), the guards' findings and events with it
         result = getattr(exc, "result", None)
@@ -408,6 +442,7 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
     import shutil
 
     shutil.rmtree(ckpt, ignore_errors=True)
+    _print_budget(est, quiet)
     if not quiet:
         click.echo(est.grid_summary())
         _print_scores(est.metrics_)
@@ -531,8 +566,6 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turning user errors into one line and exit 2."""
-    import warnings
-
     previous = warnings.showwarning
     warnings.showwarning = _show_warning
     try:

@@ -22,6 +22,7 @@ __all__ = [
     "SeqguardError",
     "SeqguardWarning",
     "TrainingFailed",
+    "TrainingWarning",
     "did_you_mean",
 ]
 
@@ -82,6 +83,10 @@ class DataWarning(SeqguardWarning):
 
 class LeakageWarning(SeqguardWarning):
     """An option looks into the future (for example a look-ahead fill)."""
+
+
+class TrainingWarning(SeqguardWarning):
+    """Training ended in a state worth a second run (e.g. the loss was still falling)."""
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

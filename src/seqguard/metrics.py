@@ -395,8 +395,8 @@ def _log_proba(scores: Any, n_classes: int, kind: str, n: int) -> np.ndarray:
 
 
 def classification_scores(y_true: Any, logits_or_proba: Any, *, n_classes: int,
-                          kind: Literal["auto", "logits", "proba"] = "auto"
-                          ) -> dict[str, Any]:
+                          kind: Literal["auto", "logits", "proba"] = "auto",
+                          classes: Sequence[Any] | None = None) -> dict[str, Any]:
     """Accuracy, ROC AUC, PR AUC (average precision) and log loss over observed labels.
 
     Parameters
@@ -411,6 +411,8 @@ def classification_scores(y_true: Any, logits_or_proba: Any, *, n_classes: int,
         What the scores are. ``"auto"`` reads them as probabilities when they lie in
         [0, 1] (and, with one column per class, each row sums to 1), else as logits:
         pass the kind explicitly when it is known.
+    classes : sequence, optional
+        The label of each class code, for the notes (which name labels, not codes).
 
     Returns
     -------
@@ -454,10 +456,12 @@ def classification_scores(y_true: Any, logits_or_proba: Any, *, n_classes: int,
     log_loss = _opt(float(-np.mean(np.log(picked))))
 
     present = np.unique(lab)
+    name = (lambda k: classes[k]) if classes is not None and len(classes) == K \
+        else (lambda k: k)
     roc_auc: float | None
     pr_auc: float | None
     if len(present) < 2:
-        reason = (f"only class {int(present[0])} is present among the {len(lab)} observed "
+        reason = (f"only class {name(int(present[0]))!r} is present among the {len(lab)} observed "
                   "labels; AUC needs at least two classes")
         roc_auc = pr_auc = None
         notes["roc_auc"] = notes["pr_auc"] = reason
@@ -469,7 +473,7 @@ def classification_scores(y_true: Any, logits_or_proba: Any, *, n_classes: int,
         aps = [average_precision_score(lab == k, proba[:, k]) for k in present]
         roc_auc, pr_auc = _opt(np.mean(aucs)), _opt(np.mean(aps))
         if len(present) < K:
-            missing = sorted(set(range(K)) - set(present.tolist()))
+            missing = [name(k) for k in sorted(set(range(K)) - set(present.tolist()))]
             note = (f"one-vs-rest macro average over the {len(present)} classes present; "
                     f"class(es) {missing} have no observed label")
             notes["roc_auc"] = notes["pr_auc"] = note
@@ -550,7 +554,8 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
     if task == "classify":
         if n_classes is None:
             raise InputError("build_metrics(task='classify') needs n_classes.")
-        cs = classification_scores(y_true, y_pred, n_classes=n_classes, kind=kind)
+        cs = classification_scores(y_true, y_pred, n_classes=n_classes, kind=kind,
+                                   classes=classes)
         base = _pick_baselines(baselines, {"majority": ("accuracy",),
                                            "base_rate": ("log_loss",)})
         out: dict[str, Any] = {

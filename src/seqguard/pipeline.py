@@ -381,7 +381,8 @@ class Pipeline(JsonMixin, BaseEstimator):
                 series = (np.arange(len(labels)) if not split
                           else self.split_.series(code))
                 ds = ClassifyWindows(prep.X, prep.bounds, labels, max_len=self.max_len,
-                                     pad=self.pad, series=series, n_classes=self.n_classes_)
+                                     pad=self.pad, series=series, n_classes=self.n_classes_,
+                                     allow_empty=(name != "train"))
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
         lost = sum(d.get("lost_unusable", 0) for d in summary["lost"].values())

@@ -346,7 +346,9 @@ class TimeSplit(JsonMixin, BaseEstimator):
             warnings.warn(
                 f"{len(no_train)} series have no training rows with this split "
                 f"({format_list([names[k] for k in no_train])}); they are only "
-                "validated or tested on.", DataWarning, stacklevel=2)
+                "validated or tested on. Move --val-start / --test-start later (or lower "
+                "--val-frac / --test-frac) to give them training rows.", DataWarning,
+                stacklevel=2)
 
         self.series_names_ = names
         self.lengths_ = lengths.astype(np.int64)
@@ -685,7 +687,8 @@ class SeriesSplit(JsonMixin, BaseEstimator):
         n_parts = 1 + (self.val_frac > 0) + (self.test_frac > 0)
         if n < n_parts:
             raise InputError(f"{n} series cannot be split into {n_parts} parts. Give more "
-                             "series, or set val_frac/test_frac to 0.")
+                             "series, or pass --val-frac 0 (or --test-frac 0 with a test "
+                             "set of its own in --test-data).")
         idx = np.arange(n)
         stratified = bool(self.stratify)
         if stratified:
@@ -694,8 +697,10 @@ class SeriesSplit(JsonMixin, BaseEstimator):
             except ValueError as err:
                 warnings.warn(
                     f"SeriesSplit: cannot stratify by label ({err}); splitting without "
-                    "stratification. Give more series of the small classes, or pass "
-                    "stratify=False.", DataWarning, stacklevel=2)
+                    "stratification, so a small class may be missing from a part. Give more "
+                    "series of the small classes, lower --val-frac / --test-frac, or pass "
+                    "a split of your own with --val-data / --test-data (stratify=False in "
+                    "Python turns stratification off).", DataWarning, stacklevel=2)
                 stratified = False
         if not stratified:
             train, val, test = self._cut(idx, y, stratify=False)

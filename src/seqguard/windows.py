@@ -591,6 +591,8 @@ class ClassifyWindows(_Windows):
         (for a logit with ``BCEWithLogitsLoss``); with more it is int64.
     check_finite : bool
         Check that ``X`` is finite.
+    allow_empty : bool
+        Allow a dataset with no sequence (an empty validation or test part).
 
     Attributes
     ----------
@@ -610,7 +612,8 @@ class ClassifyWindows(_Windows):
 
     def __init__(self, X: Any, bounds: Any, labels: Any, max_len: int | None = None,
                  pad: str = "right", truncate: str = "left", *, series: Any = None,
-                 n_classes: int | None = None, check_finite: bool = True) -> None:
+                 n_classes: int | None = None, check_finite: bool = True,
+                 allow_empty: bool = False) -> None:
         self.X = _as_float32_rows("X", X, 2)
         n = self.X.shape[0]
         self.bounds = check_bounds(bounds, n)
@@ -660,7 +663,7 @@ class ClassifyWindows(_Windows):
         full = np.diff(self.bounds)[ids]
         self.n_dropped = {"empty": int((full == 0).sum())}
         ids, full = ids[full > 0], full[full > 0]
-        if not len(ids):
+        if not len(ids) and not allow_empty:
             raise InputError("no sequences to classify: every selected series is empty.")
         if check_finite:
             _check_finite(self.X, None, self.bounds)

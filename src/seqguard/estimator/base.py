@@ -13,6 +13,7 @@ JSON-safe values, library versions). The task classes override the hooks
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 
-from ..errors import NotFittedError
+from ..errors import DataWarning, InputError, NotFittedError, TrainingWarning
 from ..grid import freq_to_json
 from ..pipeline import Pipeline, Prepared
 from ..splits import TRAIN
@@ -55,7 +56,7 @@ class _SequenceEstimator(BaseEstimator):
                  head_layers: int = 0, activation: str | None = None, loss: str = "l1",
                  optimizer: str = "adamw", lr: float = 1e-3, weight_decay: float = 1e-4,
                  clip: float = 1.0, epochs: int = 30, patience: int = 5,
-                 batch_size: int = 256, precision: str = "32", seed: int = 0,
+                 batch_size: int | str = "auto", precision: str = "32", seed: int = 0,
                  devices: Any = "auto", accelerator: str = "cpu", strategy: str = "auto",
                  season: int | None = None, progress: bool | None = None,
                  read_options: dict[str, Any] | None = None) -> None:
@@ -146,14 +147,21 @@ class _SequenceEstimator(BaseEstimator):
         """The table the pipeline sees, and task-specific facts about it (classify)."""
         return self._read(data), None
 
-    def fit(self, data: Any, *, checkpoint_dir: str | None = None,
-            resume: bool = False,
+    def fit(self, data: Any, *, test_data: Any = None, val_data: Any = None,
+            checkpoint_dir: str | None = None, resume: bool = False,
             on_audit: Callable[[AuditReport], None] | None = None) -> _SequenceEstimator:
         """Read, audit, preprocess, train with guards, and score the test part.
 
         Parameters
         ----------
         data : anything :func:`seqguard.read` accepts, or a Table
+        test_data, val_data : same kinds as ``data``, optional
+            A test / validation set of its own (``--test-data`` / ``--val-data``),
+            read with the same read options and transformed by the pipeline fitted
+            on the training part of ``data``. The test scores (``metrics_``) are then
+            computed on ``test_data`` alone, its windows reading only its own past
+            (as :meth:`evaluate` would); ``test_frac=0`` (``val_frac=0``) leaves no
+            such part in ``data``.
         checkpoint_dir : str, optional
             Folder for resumable checkpoints.
         resume : bool
@@ -166,13 +174,20 @@ class _SequenceEstimator(BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        InputError
+            Bad options or data, an empty test part and no ``test_data``.
         """
         from ..audit import audit
-        from ..training import fit_model
+        from ..training import fit_model, resolve_batch_size, steps_per_epoch, still_improving
         from ..windows import WindowLoader
 
         pipe = self.make_pipeline()
         pipe.validate()
+        resolve_batch_size(self.batch_size, 1)  # a bad --batch-size fails before any work
+        self._check_parts(test_data, val_data)
         table, facts = self._table(data, fit=True)
         self.freq_ = table.freq
         report = audit(table, target=self.target)
@@ -182,14 +197,23 @@ class _SequenceEstimator(BaseEstimator):
         prep = pipe.fit_transform(table)
         self.pipeline_ = pipe
         self.feature_names_ = list(prep.feature_names)
+        given = {"val": self._given("val", val_data), "test": self._given("test", test_data)}
+        self._warn_unused_parts(prep, given)
+        val_ds = given["val"][0].datasets["all"] if given["val"] else prep.val
+        test_ds = given["test"][0].datasets["all"] if given["test"] else prep.test
+        if not given["test"] and not len(test_ds):
+            raise InputError(self._empty_test_message())
         torch.manual_seed(self.seed)
         model = self._build_model(prep)
         self.model_config_ = dict(model.config)
+        n_train = len(prep.train)
+        self._batch_size = resolve_batch_size(self.batch_size, n_train)
+        steps = steps_per_epoch(n_train, self._batch_size)
         # real DataLoaders (one gather per batch) so that Lightning can inspect them
-        train = WindowLoader(prep.train, self.batch_size, shuffle=True,
+        train = WindowLoader(prep.train, self._batch_size, shuffle=True,
                              seed=self.seed).torch_loader()
-        val = WindowLoader(prep.val, max(self.batch_size, 512)).torch_loader() \
-            if len(prep.val) else None
+        val = WindowLoader(val_ds, max(self._batch_size, 512)).torch_loader() \
+            if len(val_ds) else None
         stats = None
         if self.task != "classify":
             y_train = prep.y[(prep.part == TRAIN) & np.isfinite(prep.y)]
@@ -208,13 +232,98 @@ class _SequenceEstimator(BaseEstimator):
         self.history_ = result.history
         self.events_ = list(result.events)
         self.findings_ = list(result.findings)
-        self.n_windows_ = {k: len(prep.datasets[k]) for k in ("train", "val", "test")}
+        self.budget_ = {"batch_size": self._batch_size,
+                        "auto": isinstance(self.batch_size, str), "n_train": n_train,
+                        "steps_per_epoch": steps, "epochs_run": len(result.history),
+                        "best_epoch": result.best_epoch,
+                        "stopped_reason": result.stopped_reason}
+        longer = still_improving(result.history, stopped_reason=result.stopped_reason,
+                                 best_epoch=result.best_epoch, steps=steps,
+                                 batch_size=self._batch_size,
+                                 monitor="val_loss" if val is not None else "train_loss")
+        if longer is not None:
+            self.findings_.append(longer)
+            warnings.warn(longer["message"], TrainingWarning, stacklevel=2)
+        self.n_windows_ = {"train": n_train, "val": len(val_ds), "test": len(test_ds)}
         self.prep_summary_ = {k: v for k, v in prep.summary.items() if k != "pipeline"}
         if self.task != "classify":
             self.climatology_ = self._fit_climatology(prep)
+        self.given_data_ = {k: (None if g is None else str(g[0].table.source))
+                            for k, g in given.items()}
+        if any(self.given_data_.values()):
+            self.prep_summary_["n_windows"] = dict(self.n_windows_)
+            self.prep_summary_["given_data"] = dict(self.given_data_)
         self._learn(prep, facts)
-        self.metrics_ = self._score(prep, "test", facts, guard_events=result.guard_events)
+        if given["test"]:
+            test_prep, test_facts = given["test"]
+            self.metrics_ = self._score(test_prep, "all", test_facts,
+                                        guard_events=result.guard_events)
+        else:
+            self.metrics_ = self._score(prep, "test", facts, guard_events=result.guard_events)
         return self
+
+    # ---------------------------------------------------------- given parts
+    _UNIT = "windows"
+
+    def _check_parts(self, test_data: Any, val_data: Any) -> None:
+        """A missing given file, or an empty test part without ``test_data``, is an error
+        before any work."""
+        for option, given in (("--test-data", test_data), ("--val-data", val_data)):
+            if isinstance(given, (str, Path)) and not str(given).startswith(("http://",
+                                                                            "https://")) \
+                    and not Path(given).exists():
+                raise InputError(f"{option} '{given}' does not exist. Check the path.")
+        if test_data is None and self.test_start is None and self.test_frac == 0:
+            raise InputError(self._empty_test_message())
+
+    def _empty_test_message(self) -> str:
+        if self.test_start is None and self.test_frac == 0:
+            how = "--test-frac 0 leaves it empty"
+        elif self.test_start is not None:
+            how = f"--test-start {self.test_start} leaves it no {self._UNIT}"
+        else:
+            how = f"--test-frac {self.test_frac:g} leaves it no {self._UNIT}"
+        return (f"the test part is empty ({how}): there is nothing to score the model on. "
+                "Pass --test-data FILE with a test set of its own (test_data= in Python), "
+                "or a larger --test-frac (0.15 is the default).")
+
+    def _given_table(self, data: Any, option: str) -> tuple[Table, Any]:
+        """The table of a given val / test file, as ``_table`` makes it for new data."""
+        return self._table(data, fit=False)
+
+    def _given(self, which: str, data: Any) -> tuple[Prepared, Any] | None:
+        """``data`` (``--val-data`` / ``--test-data``) through the fitted pipeline."""
+        if data is None:
+            return None
+        option = f"--{which}-data"
+        table, facts = self._given_table(data, option)
+        try:
+            prep = self.pipeline_.transform(table, split=False)
+        except InputError as exc:
+            raise InputError(f"{table.source} (given by {option}): {exc}") from None
+        if not len(prep.datasets["all"]):
+            need = (f"at least --input-len {self.input_len} + --horizon {self.horizon} rows "
+                    "in a series, with observed targets" if self.task == "forecast" else
+                    f"at least --input-len {self.input_len} rows in a series"
+                    if self.task == "tag" else "a labelled, non-empty sequence")
+            raise InputError(f"{table.source} (given by {option}) has no {self._UNIT}: "
+                             f"the {which} data needs {need}.")
+        return prep, facts
+
+    def _warn_unused_parts(self, prep: Prepared, given: dict[str, Any]) -> None:
+        """Warn when a given file replaces a part the training data still holds."""
+        for which, start, frac in (("val", self.val_start, self.val_frac),
+                                   ("test", self.test_start, self.test_frac)):
+            if given[which] is None or not len(prep.datasets[which]):
+                continue
+            how = f"--{which}-start {start}" if start is not None else \
+                f"--{which}-frac {frac:g}"
+            fix = f"--{which}-frac 0" if start is None else f"no --{which}-start"
+            warnings.warn(
+                f"the training data still holds a {which} part ({how}: "
+                f"{len(prep.datasets[which])} {self._UNIT}) that --{which}-data replaces: "
+                f"those rows are neither trained on nor used. Pass {fix} to train on them.",
+                DataWarning, stacklevel=3)
 
     # ---------------------------------------------------------------- predict
     def _learn(self, prep: Prepared, facts: Any) -> None:
@@ -404,6 +513,8 @@ class _SequenceEstimator(BaseEstimator):
             "feature_names": self.feature_names_,
             "n_windows": self.n_windows_,
             "freq": freq_to_json(getattr(self, "freq_", None)),
+            "budget": _jsonable(getattr(self, "budget_", {})),
+            "given_data": getattr(self, "given_data_", {}),
             "state": self._state(),
             "versions": _versions(),
         }

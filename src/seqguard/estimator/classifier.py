@@ -50,6 +50,7 @@ class SequenceClassifier(_SequenceEstimator):
     """
 
     task = "classify"
+    _UNIT = "sequences"
 
     def _read(self, data: Any) -> Table:
         from ..io import read
@@ -64,8 +65,12 @@ class SequenceClassifier(_SequenceEstimator):
         # the label may be text: read it as any column, it is encoded below
         return read(data, **opts)
 
-    def _table(self, data: Any, *, fit: bool) -> tuple[Table, dict[str, Any]]:
+    def _table(self, data: Any, *, fit: bool,
+               drop_unlabelled: bool | None = None) -> tuple[Table, dict[str, Any]]:
         """Encode the label column into class codes; on ``fit`` drop unlabelled series.
+
+        ``drop_unlabelled`` (default: ``fit``) drops the series without a label (or,
+        outside ``fit``, with a label not among :attr:`classes_`) from the table.
 
         Returns the table the pipeline sees (the label column replaced by float codes,
         0 for an unlabelled series outside ``fit``) and ``{"codes": observed code per
@@ -106,11 +111,11 @@ class SequenceClassifier(_SequenceEstimator):
         index = {v: k for k, v in enumerate(self.classes_)}
         codes = np.array([np.nan if v is None or v not in index else index[v]
                           for v in labels], dtype=np.float64)
-        if fit and np.isnan(codes).any():
+        if (fit if drop_unlabelled is None else drop_unlabelled) and np.isnan(codes).any():
             keep = np.repeat(~np.isnan(codes), np.diff(bounds))
             frame = frame.loc[keep].reset_index(drop=True)
             table = dataclasses.replace(table, frame=frame, inserted=table.inserted[keep])
-            labels = [v for v in labels if v is not None]
+            labels = [v for v, c in zip(labels, codes) if not np.isnan(c)]
             codes = codes[~np.isnan(codes)]
             bounds = table.series_bounds()
         frame = frame.copy()
@@ -120,6 +125,27 @@ class SequenceClassifier(_SequenceEstimator):
             numeric=table.numeric + [col] if col not in table.numeric else table.numeric,
             categorical=[c for c in table.categorical if c != col])
         return table, {"codes": codes, "labels": labels, "has_labels": has_labels}
+
+    def _given_table(self, data: Any, option: str) -> tuple[Table, dict[str, Any]]:
+        """A given val / test file: labels of the training classes, unlabelled dropped."""
+        table = self._read(data)
+        col = self.target
+        if col not in table.frame.columns:
+            raise InputError(f"{table.source} (given by {option}) has no label column "
+                             f"{col!r}; a validation or test set needs the labels.")
+        labels = _series_labels(table.frame[col], table.series_bounds(), table.series_names(),
+                                col, table.source) if table.series_col is not None else []
+        unknown = [v for v in labels if v is not None and v not in self.classes_]
+        if unknown:
+            raise InputError(f"{table.source} (given by {option}), column {col!r}: the label "
+                             f"{unknown[0]!r} is not among the training classes "
+                             f"({', '.join(map(repr, self.classes_))}). Give it series of "
+                             "the training classes only.")
+        table, facts = self._table(table, fit=False, drop_unlabelled=True)
+        if not len(facts["codes"]):
+            raise InputError(f"{table.source} (given by {option}), column {col!r}: no series "
+                             "has a label. Fill the label column.")
+        return table, facts
 
     def _learn(self, prep: Prepared, facts: Any) -> None:
         codes = facts["codes"][prep.datasets["train"].series_ids].astype(np.int64)

@@ -48,6 +48,8 @@ def load(run_dir: str | Path) -> _SequenceEstimator:
         est.freq_ = freq_from_json(spec.get("freq"))
     except (TypeError, ValueError):
         est.freq_ = None
+    est.budget_ = dict(spec.get("budget", {}))
+    est.given_data_ = dict(spec.get("given_data", {}))
     try:
         est._set_state(dict(spec.get("state", {})))
     except (KeyError, TypeError, ValueError):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from .budget import resolve_batch_size, steps_per_epoch, still_improving
 from .checkpoint import EpochCheckpoint, load_latest_checkpoint, save_checkpoint
 from .guards import (
                      BestState,
@@ -33,5 +34,8 @@ __all__ = [
                      "fit_model",
                      "load_latest_checkpoint",
                      "masked_loss",
+                     "resolve_batch_size",
                      "save_checkpoint",
+                     "steps_per_epoch",
+                     "still_improving",
 ]
