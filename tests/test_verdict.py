@@ -412,3 +412,19 @@ def test_diagnose_best_baseline_finding_only_for_a_seasonal_best():
     assert [f["code"] for f in found] == ["no_better_than_persistence",
                                           "no_better_than_best_baseline"]
     assert "in the target's units ('y')" in found[1]["message"]
+
+
+def test_advice_leaves_out_the_options_the_run_already_used():
+    from seqguard.metrics import verdict_lines
+
+    m = {"task": "forecast", "input_len": 24, "best_baseline": "climatology",
+         "skill_vs_best": -0.4, "skill_vs_persistence": 0.8, "prediction_std_ratio": 1.0,
+         "baselines": {"climatology": {"season": 12, "position": "month of year"}}}
+    fresh = verdict_lines(m)[-1]
+    assert "--calendar auto" in fresh and "--lags 12" in fresh
+    half = verdict_lines(m, {"calendar": "auto", "lags": None, "epochs": 30})[-1]
+    assert "--calendar auto" not in half and "--lags 12" in half
+    done = verdict_lines(m, {"calendar": "auto", "lags": "y:1,12", "epochs": 30})[-1]
+    assert done == ("To beat climatology: the model already sees the season (--calendar, "
+                    "--lags 12); train longer (--epochs above 30) or give it more inputs that "
+                    "lead the target (--features, --rolling).")

@@ -294,7 +294,8 @@ def _check_out(out: str, overwrite: bool, resume: bool) -> Path:
     return path
 
 
-def _print_scores(metrics: dict[str, Any]) -> None:
+def _print_scores(metrics: dict[str, Any], options: dict[str, Any] | None = None) -> None:
+    """The score table and the verdict; ``options`` (the run's parameters) shape the advice."""
     from rich.table import Table as RichTable
 
     test = metrics.get("test", {})
@@ -321,7 +322,7 @@ def _print_scores(metrics: dict[str, Any]) -> None:
     if metrics.get("skill_vs_mean") is not None:
         click.echo(f"skill vs the training mean {metrics['skill_vs_mean']:+.3f} "
                    "(1 - MAE/MAE_mean).")
-    for line in verdict_lines(metrics):
+    for line in verdict_lines(metrics, options):
         click.echo(line)
 
 
@@ -442,10 +443,11 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
     import shutil
 
     shutil.rmtree(ckpt, ignore_errors=True)
-    _print_budget(est, quiet)
     if not quiet:
         click.echo(est.grid_summary())
-        _print_scores(est.metrics_)
+    _print_budget(est, quiet)
+    if not quiet:
+        _print_scores(est.metrics_, est.get_params())
         click.echo(f"run directory: {path}")
 
 
@@ -501,11 +503,12 @@ def evaluate(run_dir: str, data: str, fmt: str) -> None:
     """Score the run in RUN_DIR on every window of DATA, against the baselines."""
     from .estimator import load
 
-    metrics = load(run_dir).evaluate(data)
+    est = load(run_dir)
+    metrics = est.evaluate(data)
     if fmt == "json":
         click.echo(json.dumps(metrics, indent=2))
     else:
-        _print_scores(metrics)
+        _print_scores(metrics, est.get_params())
 
 
 @cli.command(cls=_ConfigCommand)

@@ -671,7 +671,8 @@ def _pick_baselines(baselines: Mapping[str, Any],
 
 
 # ----------------------------------------------------------------- verdict
-def verdict_lines(metrics: Mapping[str, Any]) -> list[str]:
+def verdict_lines(metrics: Mapping[str, Any],
+                  options: Mapping[str, Any] | None = None) -> list[str]:
     """The verdict of a regression metrics.json, in sentences (what ``fit`` and
     ``evaluate`` print under the score table).
 
@@ -679,7 +680,8 @@ def verdict_lines(metrics: Mapping[str, Any]) -> list[str]:
     ``skill_vs_best`` and :func:`beats_baseline`) and, for forecasting, against
     persistence too (one sentence when persistence is the best). When the model does
     not beat the best baseline, a last sentence says what would help, for that
-    baseline.
+    baseline; ``options`` (the estimator's parameters, ``get_params()``) leaves out
+    the options the run already used.
 
     Examples
     --------
@@ -705,7 +707,7 @@ def verdict_lines(metrics: Mapping[str, Any]) -> list[str]:
         return lines
     lines[-1] = lines[-1][:-1] + tail + "."
     if best is not None and not beats_baseline(sk_best):
-        advice = _advice(str(best), metrics)
+        advice = _advice(str(best), metrics, options or {})
         if advice:
             lines.append(advice)
     return lines
@@ -724,8 +726,17 @@ def _verdict_sentence(name: str, value: float, best: bool = False) -> str:
     return f"{head} skill {value:+.3f} (1 - MAE/MAE_{name}){noise}."
 
 
-def _advice(best: str, metrics: Mapping[str, Any]) -> str:
-    """What would help a model that loses to ``best``."""
+def _uses_lag(lags: Any, season: int) -> bool:
+    """Whether a ``--lags`` value (``"1,12"``, ``"y:12;x:1"``, a list) holds ``season``."""
+    if lags is None:
+        return False
+    text = lags if isinstance(lags, str) else ",".join(str(v) for v in lags)
+    return str(season) in {p.strip() for p in text.replace(";", ",").replace(":", ",")
+                           .split(",")}
+
+
+def _advice(best: str, metrics: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """What would help a model that loses to ``best`` (leaving out what ``options`` use)."""
     baselines = metrics.get("baselines") or {}
     entry = baselines.get(best) or {}
     season = entry.get("season")
@@ -742,8 +753,16 @@ def _advice(best: str, metrics: Mapping[str, Any]) -> str:
         if isinstance(input_len, int) and input_len < season:
             parts.append(f"at least one season of history with --input-len {season} or "
                          f"more (now {input_len})")
-        parts.append("the season position with --calendar auto")
-        parts.append(f"the value one season back with --lags {season}")
+        if not options.get("calendar"):
+            parts.append("the season position with --calendar auto")
+        if not _uses_lag(options.get("lags"), season):
+            parts.append(f"the value one season back with --lags {season}")
+        if not parts:
+            epochs = options.get("epochs")
+            more = f"--epochs above {epochs}" if isinstance(epochs, int) else "more --epochs"
+            return (f"To beat {best}: the model already sees the season (--calendar, --lags "
+                    f"{season}); train longer ({more}) or give it more inputs that lead the "
+                    "target (--features, --rolling).")
         listed = ", ".join(parts[:-1]) + ", and " + parts[-1] if len(parts) > 1 else parts[0]
         return (f"To beat {best}: the target repeats every {season} steps{where}; give the "
                 f"model {listed}.")
