@@ -16,28 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import assert_one_error_line, run_cli
 
 import seqguard
-from seqguard.cli import main
 from seqguard.errors import DataWarning, InputError, TrainingWarning
 from seqguard.training import resolve_batch_size, steps_per_epoch, still_improving
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
-
-
-def assert_one_error_line(code: int, err: str, *words: str) -> None:
-    assert code == 2
-    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-
 
 _TINY = {"hidden": 8, "layers": 1, "progress": False}
 _CLI_TINY = ["--epochs", "1", "--hidden", "8", "--layers", "1"]

@@ -8,15 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from seqguard.cli import main
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+from cli_helpers import assert_one_error_line, run_cli
 
 
 def small_csv(path: Path, rows: int = 60, constant_target: bool = False) -> Path:
@@ -26,15 +18,6 @@ def small_csv(path: Path, rows: int = 60, constant_target: bool = False) -> Path
         lines.append(f"2021-01-{1 + i // 24:02d} {i % 24:02d}:00:00,{i * 0.5},{y}")
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def assert_one_error_line(code: int, err: str, *words: str) -> None:
-    assert code == 2
-    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    for w in words:
-        assert w in lines[0], (w, lines[0])
 
 
 def test_audit_beijing_text(beijing_path, capsys):

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from cli_helpers import run_cli
 from torch import nn
 
 import seqguard
 from seqguard.artifact import verify_run
-from seqguard.cli import main
 from seqguard.diagnose import (
     CAUSE_ORDER,
     Diagnosis,
@@ -453,13 +453,6 @@ def runs(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     out["case8"] = fit_run(root, "case8", case8, input_len=12, horizon=2, epochs=3,
                            scaler="none", head="direct")
     return out
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 def copy_run(src: Path, tmp_path: Path) -> Path:

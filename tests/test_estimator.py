@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 
 import seqguard
 from seqguard import ArtifactError, Forecaster
-from seqguard.cli import main
 
 
 def driven_series(n: int = 700, seed: int = 0) -> pd.DataFrame:
@@ -79,13 +79,6 @@ def test_tampered_weights_are_refused(fitted, tmp_path):
         fh.write(bytes([byte[0] ^ 0xFF]))
     with pytest.raises(ArtifactError, match="model.safetensors"):
         seqguard.load(bad)
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 def test_cli_fit_predict_evaluate(tmp_path, capsys):

@@ -6,19 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
-
-from seqguard.cli import main
+from cli_helpers import run_cli
 
 TINY = ["--input-len", "8", "--horizon", "2", "--epochs", "1", "--hidden", "8",
         "--layers", "1", "--seed", "0"]
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 def _csv(path: Path, *, constant: bool = False, gappy: bool = False) -> Path:

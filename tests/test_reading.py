@@ -12,16 +12,9 @@ import lzma
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 
 from seqguard import InputError, audit, read
-from seqguard.cli import main
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 def one_error_line(code: int, err: str, *words: str) -> str:

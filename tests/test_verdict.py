@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 
 import seqguard
 from seqguard.baselines import (
@@ -23,18 +24,10 @@ from seqguard.baselines import (
     season_position,
     tag_baseline_scores,
 )
-from seqguard.cli import main
 from seqguard.metrics import SKILL_MARGIN, beats_baseline, best_baseline, verdict_lines
 
 VAL_START, TEST_START = pd.Timestamp("2012-01-01"), pd.Timestamp("2015-01-01")
 _TINY = {"epochs": 1, "hidden": 8, "layers": 1, "progress": False}
-
-
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 def monthly_frame(seed: int = 0) -> pd.DataFrame:
