@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from seqguard import read
+from seqguard import audit, read
 from seqguard.baselines import season_from_freq
 from seqguard.cli import cli
 from seqguard.errors import DataWarning, InputError
@@ -153,6 +153,22 @@ def test_time_col_year_quarter_and_year_week_and_year_month():
     table = read(df, time_col="year,month")
     assert table.freq == pd.offsets.MonthBegin()
     assert labels(table) == ["1999-11-01", "1999-12-01", "2000-01-01", "2000-02-01"]
+
+
+@pytest.mark.parametrize(("part", "values", "freq"), [
+    ("quarter", [1, 2, 4], pd.offsets.QuarterBegin(startingMonth=1)),
+    ("month", [1, 2, 4], pd.offsets.MonthBegin()),
+    ("week", [1, 2, 4], pd.offsets.Week(weekday=0)),
+], ids=["year,quarter", "year,month", "year,week"])
+def test_coarse_date_parts_are_found_by_name(part, values, freq):
+    df = pd.DataFrame({"year": [2021] * 3, part: values, "y": [1.0, 2.0, 3.0]})
+    table = read(df, target="y")
+    assert table.time_col == "time" and table.freq == freq
+    assert table.numeric == ["y"] and table.n_rows == 4 and table.inserted.tolist() == \
+        [False, False, True, False]
+    assert table.report.time_col_found == f"from the date parts year, {part}"
+    note = audit(table, target="y").select(code="time_column")
+    assert len(note) == 1 and f"from the date parts year, {part}" in note[0].message
 
 
 def test_bad_date_parts_are_input_errors():

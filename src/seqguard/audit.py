@@ -985,7 +985,7 @@ class _Auditor:
     def ingestion(self) -> None:
         r = self.t.report
         found = getattr(r, "time_col_found", "")
-        if found.startswith("found by content"):
+        if found.startswith(("found by content", "from the date parts")):
             self.add("time_column", "info", self.t.time_col,
                      f"time column: {self.t.time_col!r} ({found}).",
                      "Nothing to do if it is the time; pass --time-col to choose another "

@@ -69,7 +69,8 @@ def read(
     time_col : str or list of str, optional
         The time column, or the parts of a date (``"year,month,day,hour"``). When
         omitted, a column named time/timestamp/datetime/date/ds or the columns
-        year, month, day[, hour] are used if present, else the first column whose
+        year, month, day[, hour] (or year with month, quarter or week) are used if
+        present, else the first column whose
         values are dates in at least 99% of the rows (found by content, such as the
         unnamed index column ``DataFrame.to_csv()`` writes; number columns never
         are), else the row position. ``table.report.time_col_found`` says which.
@@ -532,6 +533,10 @@ def _default_time(frame: pd.DataFrame) -> list[str] | None:
             return [lower[name]]
     if all(p in lower for p in ("year", "month", "day")):
         return [lower[p] for p in _TIME_PARTS if p in lower]
+    if "year" in lower:  # a coarser calendar: year,month / year,quarter / year,week
+        for part in ("month", "quarter", "week"):
+            if part in lower:
+                return [lower["year"], lower[part]]
     return None
 
 
