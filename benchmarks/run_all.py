@@ -2,8 +2,9 @@
 
 Speed and memory are reported as ratios measured in the same run, never asserted
 in tests: `seqguard --version` / `python -c pass`, audit time / read time (target <= 1), window peak memory / raw table
-size (target <= 2.5), training throughput / plain PyTorch loop (target >= 0.85); and
-the test MAE of the defaults on DESIGN.md's Beijing protocol against its table.
+size (target <= 2.5), training throughput / plain PyTorch loop (target >= 0.85); the
+test MAE of the defaults on DESIGN.md's Beijing protocol against its table; and the
+accuracy panel (bench_accuracy.py), which writes docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ BENCHES = {
     # DESIGN.md's protocol, one seed (about 3-10 minutes on 2 cores); the three seeds
     # of the table: python benchmarks/bench_beijing.py --seeds 0,1,2
     "beijing": ("bench_beijing.py", ["--seeds", "0"]),
+    # the accuracy panel of issue 11: every dataset, seeds 0-2, writes docs/benchmarks.md
+    # (needs the bench extra; hours on 2 cores; --quick for development)
+    "accuracy": ("bench_accuracy.py", []),
 }
 
 
