@@ -152,8 +152,8 @@ def calendar_features(times: pd.Series | pd.DatetimeIndex, freq: str) -> dict[st
     if freq in ("h", "H"):
         out["hour"] = t.hour.to_numpy()
     if freq in ("h", "H", "D"):
-        out["dow"] = t.dayofweek.to_numpy()
-        out["doy"] = t.dayofyear.to_numpy()
+        out["dow"] = t.day_of_week.to_numpy()
+        out["doy"] = t.day_of_year.to_numpy()
     out["month"] = t.month.to_numpy()
     return out
 
@@ -362,9 +362,11 @@ def _origin_rows(series: pd.DataFrame, origins: pd.Series) -> np.ndarray:
 
 
 def lightgbm_peer(ds: Forecast, df: pd.DataFrame, keys: pd.DataFrame, quick: bool,
-                  season: int) -> tuple[np.ndarray, float]:
+                  season: int) -> tuple[np.ndarray, np.ndarray, float]:
     """One L1 LightGBM model per horizon step, predicting the change from the last
-    observed target, from the test origins ``keys``. Returns (n, H) predictions."""
+    observed target, from the test origins ``keys``. Returns the (n, H) predictions,
+    the last observed target at each origin (persistence, as a check that the origins
+    line up with seqguard's) and the seconds."""
     import lightgbm as lgb
 
     t0 = time.perf_counter()
@@ -428,7 +430,7 @@ def lightgbm_peer(ds: Forecast, df: pd.DataFrame, keys: pd.DataFrame, quick: boo
             model.fit(X[tr], Y[tr, h], eval_set=[(X[va], Y[va, h])], eval_metric="l1",
                       callbacks=[lgb.early_stopping(stop, verbose=False)])
         pred[:, h] = model.predict(X.iloc[test_idx]) + last[test_idx]
-    return pred, time.perf_counter() - t0
+    return pred, last[test_idx], time.perf_counter() - t0
 
 
 def ets_peer(ds: Forecast, df: pd.DataFrame, keys: pd.DataFrame, season: int
@@ -621,7 +623,14 @@ def run_forecast(ds: Forecast, seeds: list[int], quick: bool) -> dict[str, Any]:
             raise RuntimeError(f"{ds.name}: seeds scored different test windows")
     season = int(first["season"] or 1)
     peers: dict[str, Any] = {}
-    pred, sec = lightgbm_peer(ds, df, keys, quick, season)
+    pred, last, sec = lightgbm_peer(ds, df, keys, quick, season)
+    persist = np.repeat(last[:, None], ds.horizon, axis=1)
+    ours, theirs = mae(persist, truth), first["baselines"]["persistence"]
+    if not np.isclose(ours, theirs, rtol=1e-6):
+        raise RuntimeError(f"{ds.name}: persistence from the peers' origins scores {ours:.6g}, "
+                           f"seqguard's {theirs:.6g}: the peers would not forecast from the "
+                           "same origins.")
+    persistence_by_h = [mae(persist[:, h], truth[:, h]) for h in range(ds.horizon)]
     peers["LightGBM per horizon (lags, rolling, calendar)"] = {
         "mae": mae(pred, truth), "seconds": round(sec, 1),
         "by_horizon": [mae(pred[:, h], truth[:, h]) for h in range(ds.horizon)]}
@@ -651,7 +660,22 @@ def run_forecast(ds: Forecast, seeds: list[int], quick: bool) -> dict[str, Any]:
             "input_len": ds.input_len, "horizon": ds.horizon, "season": season,
             "quick_start": ds.quick_start if quick else None,
             "n_test_windows": len(keys), "runs": runs, "peers": peers,
+            "persistence_by_horizon": persistence_by_h,
             "references": refs}
+
+
+def merge_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from runs of different datasets (``--json`` files), in panel order."""
+    out = dict(parts[0])
+    out["quick"] = any(p["quick"] for p in parts)
+    seen = {k: d for p in parts for k, d in p["datasets"].items()}
+    out["datasets"] = {ds.name: seen[ds.name] for ds in FORECASTS if ds.name in seen}
+    for p in parts:
+        if "physionet" in p:
+            out["physionet"] = p["physionet"]
+    out["seconds"] = sum(p["seconds"] for p in parts)
+    out["date"] = max(p["date"] for p in parts)
+    return out
 
 
 def versions() -> dict[str, str]:
@@ -675,7 +699,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--seeds", default=None, help="seqguard seeds (default 0,1,2; quick 0)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     ap.add_argument("--json", default=None, help="also write the raw results here")
+    ap.add_argument("--render", default=None, metavar="JSON[,JSON]",
+                    help="run nothing: write the page from results saved by --json (runs of "
+                    "different datasets are merged)")
     args = ap.parse_args(argv)
+    if args.render:
+        merged = merge_results([json.loads(Path(p).read_text())
+                                for p in args.render.split(",")])
+        Path(args.out).write_text(render(merged), encoding="utf-8")
+        print(f"wrote {args.out} from {args.render}")
+        return merged
     seeds = [int(s) for s in (args.seeds or ("0" if args.quick else "0,1,2")).split(",")]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     t0 = time.perf_counter()
@@ -856,9 +889,14 @@ def render(res: dict[str, Any]) -> str:
                 rows.append([row, _f(val), f"{skill(val, best_mae):+.3f}", "–"])
         lines += _table(["row", "test MAE", "skill vs best baseline", "fit s"], rows) + [""]
         if d["horizon"] > 1:
+            by_h = [float(np.mean([r["by_horizon"][h] for r in runs]))
+                    for h in range(d["horizon"])]
+            pers = d["persistence_by_horizon"]
+            worse = [h + 1 for h in range(d["horizon"]) if by_h[h] > pers[h]]
             lines += ["MAE by horizon step, defaults (seed mean): " + ", ".join(
-                _f(float(np.mean([r["by_horizon"][h] for r in runs])), 3)
-                for h in range(d["horizon"])) + ".", ""]
+                _f(v, 3) for v in by_h) + "; persistence: " + ", ".join(
+                _f(v, 3) for v in pers) + ". Steps where the defaults are worse than "
+                "persistence: " + (", ".join(map(str, worse)) if worse else "none") + ".", ""]
         lines += ["Epochs run (best): " + ", ".join(f"{r['epochs']} ({r['best_epoch']})"
                                                      for r in runs)
                   + f"; guard events: {sum(r['guard_events'] for r in runs)}. Verdict (seed "

@@ -32,6 +32,7 @@ BENCHES = {
 def _load(name: str, file: str):
     spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / file)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses (bench_accuracy) look their module up
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
