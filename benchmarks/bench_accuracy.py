@@ -673,8 +673,12 @@ def merge_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
     for p in parts:
         if "physionet" in p:
             out["physionet"] = p["physionet"]
-    out["seconds"] = sum(p["seconds"] for p in parts)
-    out["date"] = max(p["date"] for p in parts)
+    out["seconds"] = sum(p.get("seconds", 0) for p in parts)
+    out["date"] = max(p.get("date", "") for p in parts) or \
+        datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out.setdefault("machine", {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                               "processor": platform.processor() or platform.machine()})
+    out.setdefault("versions", versions())
     return out
 
 
@@ -717,6 +721,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if only and ds.name not in only:
             continue
         results["datasets"][ds.name] = run_forecast(ds, seeds, args.quick)
+        _save(args.json, results)
     if not only or "physionet" in only:
         results["physionet"] = run_physionet(args.quick)
     results["machine"] = {"cpu_count": os.cpu_count(), "platform": platform.platform(),
@@ -724,11 +729,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results["versions"] = versions()
     results["seconds"] = round(time.perf_counter() - t0)
+    _save(args.json, results)
     Path(args.out).write_text(render(results), encoding="utf-8")
     print(f"wrote {args.out} ({results['seconds']} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     return results
+
+
+def _save(path: str | None, results: dict[str, Any]) -> None:
+    """Write the results so far (after every dataset: a long run that stops keeps them)."""
+    if path:
+        Path(path).write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
 
 
 # ------------------------------------------------------------------ the page
@@ -787,6 +797,54 @@ def _losses(d: dict[str, Any]) -> list[str]:
     return out
 
 
+def _checks(res: dict[str, Any]) -> list[str]:
+    """The "Done when" of issue 11 that this panel measures, each PASS or FAIL."""
+    ds = res["datasets"]
+    out = []
+
+    def line(ok: bool, text: str) -> None:
+        out.append(f"- {'PASS' if ok else '**FAIL**'}: {text}")
+
+    def mean_mae(d: dict[str, Any]) -> float:
+        return float(np.mean([r["mae"] for r in d["runs"]]))
+
+    if "beijing_a" in ds:
+        d = ds["beijing_a"]
+        m = mean_mae(d)
+        line(m <= 43.4, f"Beijing Task A mean MAE {m:.2f} <= 43.4")
+        pers = d.get("persistence_by_horizon")
+        if pers:
+            by_h = [float(np.mean([r["by_horizon"][h] for r in d["runs"]]))
+                    for h in range(d["horizon"])]
+            worse = [h + 1 for h in range(d["horizon"]) if by_h[h] > pers[h]]
+            line(not worse, "Beijing Task A no worse than persistence at every step"
+                 + (f" (worse at {', '.join(map(str, worse))})" if worse else ""))
+    if "beijing_b" in ds:
+        d = ds["beijing_b"]
+        m, p = mean_mae(d), d["runs"][0]["baselines"]["persistence"]
+        line(m < p, f"Beijing Task B MAE {m:.2f} below persistence {p:.2f}")
+    others = [n for n in ds if n != "stocks"]
+    for n in others:
+        sk = float(np.mean([r["skill_vs_best"] for r in ds[n]["runs"]]))
+        line(sk >= 0.05, f"{n}: skill_vs_best {sk:+.3f} >= 0.05")
+    if others:
+        gbm = "LightGBM per horizon (lags, rolling, calendar)"
+        won = [n for n in others if mean_mae(ds[n]) < ds[n]["peers"][gbm]["mae"]]
+        line(2 * len(won) >= len(others), f"defaults beat LightGBM on {len(won)} of "
+             f"{len(others)} ({', '.join(won) or 'none'}); at least half needed")
+    if "stocks" in ds:
+        d = ds["stocks"]
+        r0 = d["runs"][0]
+        gap = mean_mae(d) / r0["baselines"]["persistence"] - 1
+        says = r0["best_baseline"] == "persistence" and "persistence" in r0["verdict"][0]
+        line(gap <= 0.02 and says, f"stocks: defaults {gap:+.1%} against persistence (at most "
+             f"+2%), best baseline {r0['best_baseline']}, verdict: \"{r0['verdict'][0]}\"")
+    if "physionet" in res:
+        a = float(np.mean([s["seqguard"]["roc_auc"] for s in res["physionet"]["splits"]]))
+        line(a >= 0.85, f"PhysioNet mean ROC-AUC {a:.3f} >= 0.85")
+    return out
+
+
 def render(res: dict[str, Any]) -> str:
     quick = res["quick"]
     label = "QUICK run (development numbers: seed 0, 3 epochs, shorter spans)" if quick \
@@ -829,6 +887,9 @@ def render(res: dict[str, Any]) -> str:
     tuned = [_summary_row(d)[1] for n, d in ds.items() if n != HOLDOUT]
     if tuned:
         lines += ["## Summary", ""] + _table(head, tuned) + [""]
+    checks = _checks(res)
+    if checks:
+        lines += ["## Issue 11's targets on this run", ""] + checks + [""]
     if HOLDOUT in ds:
         lines += [f"## Held out of tuning: {HOLDOUT}", "",
                   ("No default was chosen by looking at this dataset; it shows whether the "
@@ -891,7 +952,7 @@ def render(res: dict[str, Any]) -> str:
         if d["horizon"] > 1:
             by_h = [float(np.mean([r["by_horizon"][h] for r in runs]))
                     for h in range(d["horizon"])]
-            pers = d["persistence_by_horizon"]
+            pers = d.get("persistence_by_horizon") or [float("nan")] * d["horizon"]
             worse = [h + 1 for h in range(d["horizon"]) if by_h[h] > pers[h]]
             lines += ["MAE by horizon step, defaults (seed mean): " + ", ".join(
                 _f(v, 3) for v in by_h) + "; persistence: " + ", ".join(
