@@ -708,17 +708,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--render", default=None, metavar="JSON[,JSON]",
                     help="run nothing: write the page from results saved by --json (runs of "
                     "different datasets are merged)")
+    ap.add_argument("--note", action="append", default=[],
+                    help="a sentence for the page's header (with --render: how the merged "
+                    "runs differ)")
     args = ap.parse_args(argv)
     if args.render:
         merged = merge_results([json.loads(Path(p).read_text())
                                 for p in args.render.split(",")])
+        merged["notes"] = args.note
         Path(args.out).write_text(render(merged), encoding="utf-8")
         print(f"wrote {args.out} from {args.render}")
         return merged
     seeds = [int(s) for s in (args.seeds or ("0" if args.quick else "0,1,2")).split(",")]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     t0 = time.perf_counter()
-    results: dict[str, Any] = {"quick": args.quick, "seeds": seeds, "datasets": {}}
+    results: dict[str, Any] = {"quick": args.quick, "seeds": seeds, "datasets": {},
+                               "notes": args.note}
     for ds in FORECASTS:
         if only and ds.name not in only:
             continue
@@ -861,6 +866,7 @@ def render(res: dict[str, Any]) -> str:
         f"{res['machine']['platform']}), shared with other jobs while it ran; times are wall "
         "seconds."),
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        *[f"Note: {n}" for n in res.get("notes") or []],
         "",
         ("Protocol: each dataset is cut by date into train / validation / test per series "
         "(below); a window belongs to the part holding all its targets. seqguard's defaults "
