@@ -2,8 +2,9 @@
 
 Speed and memory are reported as ratios measured in the same run, never asserted
 in tests: `seqguard --version` / `python -c pass`, audit time / read time (target <= 1), window peak memory / raw table
-size (target <= 2.5), training throughput / plain PyTorch loop (target >= 0.85); and
-the test MAE of the defaults on DESIGN.md's Beijing protocol against its table.
+size (target <= 2.5), training throughput / plain PyTorch loop (target >= 0.85); the
+test MAE of the defaults on DESIGN.md's Beijing protocol against its table; and the
+accuracy panel (bench_accuracy.py), which writes docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -22,12 +23,16 @@ BENCHES = {
     # DESIGN.md's protocol, one seed (about 3-10 minutes on 2 cores); the three seeds
     # of the table: python benchmarks/bench_beijing.py --seeds 0,1,2
     "beijing": ("bench_beijing.py", ["--seeds", "0"]),
+    # the accuracy panel of issue 11: every dataset, seeds 0-2, writes docs/benchmarks.md
+    # (needs the bench extra; hours on 2 cores; --quick for development)
+    "accuracy": ("bench_accuracy.py", []),
 }
 
 
 def _load(name: str, file: str):
     spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / file)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses (bench_accuracy) look their module up
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
