@@ -395,7 +395,9 @@ def _print_budget(est: Any, quiet: bool) -> None:
     b = getattr(est, "budget_", {})
     if b and not quiet:
         unit = "sequences" if est.task == "classify" else "windows"
-        best = f", best epoch {b['best_epoch']}" if b.get("best_epoch") else ""
+        best = "" if b.get("best_epoch") is None else \
+            f", best epoch {b['best_epoch']}" + (" (the untrained start)"
+                                                 if b["best_epoch"] == 0 else "")
         click.echo(f"training: batch size {b['batch_size']}{' (auto)' if b['auto'] else ''}"
                    f" for {b['n_train']} {unit}: {b['steps_per_epoch']} steps per epoch, "
                    f"{b['epochs_run']} epoch(s){best} ({b['stopped_reason'].replace('_', ' ')})"

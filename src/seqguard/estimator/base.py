@@ -236,6 +236,8 @@ class _SequenceEstimator(BaseEstimator):
                         "auto": isinstance(self.batch_size, str), "n_train": n_train,
                         "steps_per_epoch": steps, "epochs_run": len(result.history),
                         "best_epoch": result.best_epoch,
+                        "start_val_loss": result.start_val_loss,
+                        "best_val_loss": result.best_val_loss,
                         "stopped_reason": result.stopped_reason}
         longer = still_improving(result.history, stopped_reason=result.stopped_reason,
                                  best_epoch=result.best_epoch, steps=steps,
