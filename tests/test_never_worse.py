@@ -154,7 +154,7 @@ def test_resume_through_the_divergence_guard_state_is_exact(seed, tmp_path):
 
 
 # --------------------------------------------------------------------- through the estimator
-def _series(n: int = 600) -> pd.DataFrame:
+def _series(n: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     t = np.arange(n)
     y = np.sin(2 * np.pi * t / 24) * 3 + np.cumsum(rng.normal(0, 0.3, n))
@@ -176,7 +176,8 @@ def _final_val_loss(est: seqguard.Forecaster, df: pd.DataFrame) -> float:
 @pytest.mark.parametrize("lr", [1e-3, 50.0], ids=["default-lr", "lr-50"])
 def test_a_forecaster_never_ends_worse_than_its_baseline_on_validation(lr, seed):
     df = _series()
-    est = seqguard.Forecaster("y", input_len=24, horizon=4, epochs=4, lr=lr, progress=False)
+    est = seqguard.Forecaster("y", input_len=24, horizon=4, epochs=3, lr=lr, hidden=8,
+                              layers=1, progress=False)
     est.fit(df)
     start = est.budget_["start_val_loss"]
     assert math.isfinite(start)
@@ -192,7 +193,8 @@ def test_cli_lr_50_ends_at_the_baseline_with_guard_events(tmp_path, capsys, seed
     _series().to_csv(data, index=False)
     out = tmp_path / "run"
     code, _, err = run_cli(["fit", str(data), "--target", "y", "--input-len", "24",
-                            "--horizon", "4", "--epochs", "4", "--lr", "50", "--out", str(out)],
+                            "--horizon", "4", "--epochs", "3", "--hidden", "8", "--layers", "1",
+                            "--lr", "50", "--out", str(out)],
                            capsys)
     assert code == 0, err
     metrics = json.loads((out / "metrics.json").read_text())
