@@ -473,10 +473,15 @@ def test_cli_case4_lr_10_names_the_learning_rate(runs, tmp_path, capsys):
     doc = diagnose_json(copy_run(run, tmp_path), data, capsys)
     first = doc["findings"][0]
     assert first["code"] == "lr_too_high" and first["severity"] == "error"
-    assert first["evidence"]["lr"] == 10.0 and first["evidence"]["rollbacks"] >= 1
-    nf = next(f for f in doc["findings"] if f["code"] == "non_finite_training")
-    assert nf["evidence"]["recovered"] == 1 and nf["evidence"]["rollbacks"] >= 1
-    assert doc["codes"].index("lr_too_high") < doc["codes"].index("non_finite_training")
+    ev = first["evidence"]
+    # DivergenceGuard now rolls back when the validation loss runs away, usually before the
+    # loss is NaN (tests/test_never_worse.py); either guard's rollbacks are the evidence
+    assert ev["lr"] == 10.0 and ev["rollbacks"] + ev["divergence_rollbacks"] >= 1
+    assert "divergence guard rolled back" in first["message"] or ev["rollbacks"] >= 1
+    if "non_finite_training" in doc["codes"]:
+        nf = next(f for f in doc["findings"] if f["code"] == "non_finite_training")
+        assert nf["evidence"]["recovered"] == 1 and nf["evidence"]["rollbacks"] >= 1
+        assert doc["codes"].index("lr_too_high") < doc["codes"].index("non_finite_training")
 
 
 def test_cli_case7_long_window_says_which(runs, tmp_path, capsys):

@@ -215,7 +215,9 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
                                              "observed value, or the value itself."),
         click.option("--hidden", type=int, default=64, show_default=True),
         click.option("--layers", type=int, default=2, show_default=True),
-        click.option("--dropout", type=float, default=0.0, show_default=True),
+        click.option("--dropout", default="auto", show_default=True,
+                     help="A number in [0, 1), or auto: 0.1 between recurrent layers for "
+                          "forecasting, none otherwise."),
         click.option("--head-layers", type=int, default=0, show_default=True),
         click.option("--activation", type=_Choice(["relu", "sigmoid", "tanh"]), default=None,
                      help="Output activation for regression (none by default)."),
@@ -229,7 +231,7 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--epochs", type=int, default=30, show_default=True),
         click.option("--patience", type=int, default=5, show_default=True),
         click.option("--batch-size", default="auto", show_default=True,
-                     help="An integer, or auto: a power of two in [16, 256] that gives "
+                     help="An integer, or auto: a power of two in [16, 64] that gives "
                           "each epoch at least 32 optimiser steps."),
         click.option("--lr", type=float, default=1e-3, show_default=True),
         click.option("--weight-decay", type=float, default=1e-4, show_default=True),
@@ -395,7 +397,9 @@ def _print_budget(est: Any, quiet: bool) -> None:
     b = getattr(est, "budget_", {})
     if b and not quiet:
         unit = "sequences" if est.task == "classify" else "windows"
-        best = f", best epoch {b['best_epoch']}" if b.get("best_epoch") else ""
+        best = "" if b.get("best_epoch") is None else \
+            f", best epoch {b['best_epoch']}" + (" (the untrained start)"
+                                                 if b["best_epoch"] == 0 else "")
         click.echo(f"training: batch size {b['batch_size']}{' (auto)' if b['auto'] else ''}"
                    f" for {b['n_train']} {unit}: {b['steps_per_epoch']} steps per epoch, "
                    f"{b['epochs_run']} epoch(s){best} ({b['stopped_reason'].replace('_', ' ')})"

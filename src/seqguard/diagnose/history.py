@@ -35,6 +35,8 @@ def _history_checks(history: list[dict[str, Any]], events: list[dict[str, Any]],
                  and e.get("reason") in ("non_finite_loss", "non_finite_gradient")]
     gave_up = any(e.get("guard") == "NonFiniteGuard" and e.get("reason") == "gave_up"
                   for e in events)
+    diverged = [e for e in events if e.get("guard") == "DivergenceGuard"
+                and e.get("reason") in ("validation_diverged", "gave_up")]
     skipped = int(sum(_num(r.get("skipped_steps")) for r in history
                       if math.isfinite(_num(r.get("skipped_steps")))))
     bad_epochs = [e for e, a, b in zip(epochs, train, val)
@@ -74,14 +76,20 @@ def _history_checks(history: list[dict[str, Any]], events: list[dict[str, Any]],
                        "overshoot")
     if rollbacks or gave_up:
         reasons.append(f"the non-finite guard rolled back {len(rollbacks)} time(s)")
+    if diverged:
+        reasons.append(f"the validation loss ran far above its best and the divergence guard "
+                       f"rolled back {sum(e['reason'] == 'validation_diverged' for e in diverged)}"
+                       " time(s)")
     if len(fin) >= 2 and (fin[-1] > 1.1 * fin[0] or max(fin) > 10 * fin[0]):
         reasons.append(f"the training loss went from {_fmt(fin[0])} to {_fmt(fin[-1])} "
                        f"(peak {_fmt(max(fin))})")
     if reasons:
         found.append(_finding(
-            "error" if (rollbacks or gave_up) else "warning", "lr_too_high",
+            "error" if (rollbacks or gave_up or diverged) else "warning", "lr_too_high",
             f"the learning rate is too high: {'; '.join(reasons)}.",
             {"lr": lr0, "optimizer": optimizer, "limit": limit, "rollbacks": len(rollbacks),
+             "divergence_rollbacks": sum(e["reason"] == "validation_diverged"
+                                         for e in diverged),
              "train_loss_first": fin[0] if fin else None,
              "train_loss_last": fin[-1] if fin else None,
              "train_loss_max": max(fin) if fin else None,

@@ -11,6 +11,7 @@ from .checkpoint import EpochCheckpoint, load_latest_checkpoint, save_checkpoint
 from .guards import (
                      BestState,
                      CollapseGuard,
+                     DivergenceGuard,
                      GradientHealth,
                      InputGuard,
                      NonFiniteGuard,
@@ -23,6 +24,7 @@ from .module import SeqguardModule
 __all__ = [
                      "BestState",
                      "CollapseGuard",
+                     "DivergenceGuard",
                      "EpochCheckpoint",
                      "FitResult",
                      "GradientHealth",

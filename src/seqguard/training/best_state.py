@@ -1,6 +1,10 @@
 """BestState: keep the best epoch's weights in memory and put them back at the end.
 
-At the end of every epoch the monitored loss (``val_loss``, or ``train_loss``
+The untrained model is a candidate too ("epoch 0"): when the validation loss is
+monitored, it is computed once before the first step, and the starting weights are
+kept as the best so far. A run whose every epoch is worse than its start therefore
+ends with the starting weights (with the residual forecast head: its baseline), and
+``best_epoch`` is 0. At the end of every epoch the monitored loss (``val_loss``, or ``train_loss``
 without validation) is compared with the best so far; a strictly lower, finite
 value with finite weights replaces the kept copy. At the end of training the kept
 weights are loaded into the model, so the model that comes out of
@@ -48,8 +52,16 @@ class BestState(L.Callback):
         self.best_score = float(state_dict["best_score"])
         self.weights = state_dict["weights"]
 
+    def on_train_start(self, trainer: L.Trainer, pl_module: Any) -> None:
+        if self.monitor != "val_loss" or self.best_epoch is not None \
+                or pl_module.epoch_offset > 0:
+            return  # no validation, or resumed: epoch 0 was seen by the first run
+        self._keep(pl_module, pl_module.start_val_loss(), 0)
+
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: Any) -> None:
-        value = pl_module.epoch_value(self.monitor)
+        self._keep(pl_module, pl_module.epoch_value(self.monitor), pl_module.epoch_number)
+
+    def _keep(self, pl_module: Any, value: float, epoch: int) -> None:
         if not (math.isfinite(value) and value < self.best_score):
             return
         weights = {k: v.detach().clone() for k, v in pl_module.model.state_dict().items()}
@@ -57,7 +69,7 @@ class BestState(L.Callback):
                    if v.is_floating_point()):
             return
         self.best_score = float(value)
-        self.best_epoch = pl_module.epoch_number
+        self.best_epoch = epoch
         self.weights = weights
 
     def on_train_end(self, trainer: L.Trainer, pl_module: Any) -> None:

@@ -4,8 +4,9 @@
 windows (sequences for ``classify``) so that every epoch makes enough optimiser
 steps: the largest power of two that gives at least :data:`MIN_STEPS` steps per
 epoch, clipped to [:data:`MIN_BATCH`, :data:`MAX_BATCH`]. A large data set
-(the Beijing demo: ~30,000 windows) keeps 256; 188 sequences get 16 (12 steps an
-epoch instead of one). An integer is used as given.
+(Beijing PM2.5: ~25,000 windows) gets 64 (400 steps an epoch: with 256 the model
+overfitted within 2 epochs and scored worse, docs/training.md); 188 sequences get
+16 (12 steps an epoch instead of one). An integer is used as given.
 
 :func:`still_improving` reads a finished history and says when the monitored
 loss was still falling at the end (training stopped by ``epochs``, not by early
@@ -24,7 +25,7 @@ __all__ = ["MAX_BATCH", "MIN_BATCH", "MIN_STEPS", "resolve_batch_size", "steps_p
 
 MIN_STEPS = 32
 MIN_BATCH = 16
-MAX_BATCH = 256
+MAX_BATCH = 64
 
 
 def resolve_batch_size(batch_size: Any, n_train: int) -> int:
@@ -41,7 +42,7 @@ def resolve_batch_size(batch_size: Any, n_train: int) -> int:
     Examples
     --------
     >>> resolve_batch_size("auto", 30000), resolve_batch_size("auto", 188)
-    (256, 16)
+    (64, 16)
     >>> resolve_batch_size("auto", 2000), resolve_batch_size(64, 188)
     (32, 64)
     """

@@ -11,7 +11,8 @@ Guards stop training only through ``trainer.should_stop``; ``InputGuard`` raises
 :class:`InputGuard`    NaN / inf input -> ``InputError`` naming the feature
 :class:`NonFiniteGuard` non-finite loss/gradient -> skip, roll back, lower the LR
 :class:`GradientHealth` per-layer gradient norms; exploding / vanishing findings
-:class:`BestState`     keep the best weights; restore them at the end
+:class:`BestState`     keep the best weights (epoch 0 included); restore them at the end
+:class:`DivergenceGuard` validation loss far above its best -> roll back, lower the LR
 :class:`CollapseGuard` constant predictions, with the likely causes
 =====================  ===========================================================
 """
@@ -22,6 +23,7 @@ import lightning as L
 
 from .best_state import BestState
 from .collapse import CollapseGuard
+from .divergence import DivergenceGuard
 from .gradient_health import GradientHealth
 from .input_guard import InputGuard
 from .nonfinite import NonFiniteGuard
@@ -29,6 +31,7 @@ from .nonfinite import NonFiniteGuard
 __all__ = [
     "BestState",
     "CollapseGuard",
+    "DivergenceGuard",
     "GradientHealth",
     "InputGuard",
     "NonFiniteGuard",
@@ -40,4 +43,5 @@ def default_guards(monitor: str = "val_loss", max_rollbacks: int = 5,
                    lr_drop: float = 10.0) -> list[L.Callback]:
     """The guards :func:`~seqguard.training.fit_model` uses, in the order they must run."""
     return [InputGuard(), NonFiniteGuard(max_rollbacks=max_rollbacks, lr_drop=lr_drop),
-            GradientHealth(), BestState(monitor), CollapseGuard()]
+            GradientHealth(), BestState(monitor), DivergenceGuard(lr_drop=lr_drop),
+            CollapseGuard()]

@@ -10,7 +10,9 @@ best epoch's weights restored at the end, and the guards:
 ``NonFiniteGuard``    a NaN / inf loss or gradient never updates the weights;
                       roll back, lower the LR, give up after ``max_rollbacks``
 ``GradientHealth``    per-layer gradient norms; exploding / vanishing findings
-``BestState``         keeps the best weights, restores them at the end
+``BestState``         keeps the best weights (the untrained start included),
+                      restores them at the end
+``DivergenceGuard``   validation loss far above its best: roll back, lower the LR
 ``CollapseGuard``     constant predictions at the end, with likely causes
 ``EarlyStopping``     Lightning's, on the monitored loss
 ``EpochCheckpoint``   with ``checkpoint_dir``: per-epoch safetensors + JSON
@@ -43,6 +45,7 @@ from .checkpoint import (
     restore_rng_state,
 )
 from .collapse import CollapseGuard
+from .divergence import DivergenceGuard
 from .gradient_health import GradientHealth
 from .input_guard import InputGuard
 from .module import SeqguardModule, _set_loader_epoch
@@ -72,12 +75,17 @@ class FitResult:
     findings : list of dict
         ``severity``, ``code``, ``message``, ``evidence``, ``fix`` for ``diagnosis.json``.
     best_epoch : int or None
-        The epoch whose weights the model holds (from 1).
+        The epoch whose weights the model holds (from 1; 0: the untrained start, when
+        no epoch beat its validation loss).
     best_val_loss : float
         Its monitored loss (the training loss when there was no validation data).
     stopped_reason : str
-        ``"max_epochs"``, ``"early_stopping"``, ``"non_finite"`` (training failed) or
-        ``"non_finite_val"`` (the validation loss became non-finite).
+        ``"max_epochs"``, ``"early_stopping"``, ``"non_finite"`` (training failed),
+        ``"non_finite_val"`` (the validation loss became non-finite) or ``"diverged"``
+        (the validation loss ran away after every rollback of ``DivergenceGuard``).
+    start_val_loss : float
+        The validation loss of the untrained model (epoch 0); NaN without validation
+        or on resume of a run that recorded none.
     """
 
     history: pd.DataFrame
@@ -86,6 +94,7 @@ class FitResult:
     best_epoch: int | None = None
     best_val_loss: float = math.nan
     stopped_reason: str = "max_epochs"
+    start_val_loss: float = math.nan
 
     @property
     def guard_events(self) -> int:
@@ -250,12 +259,14 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
                             feature_names=feature_names)
     monitor = "val_loss" if val_loader is not None else "train_loss"
     module.monitor = monitor
+    module.val_source = val_loader
     nonfinite = NonFiniteGuard(max_rollbacks=max_rollbacks, lr_drop=lr_drop)
     best = BestState(monitor)
     early = EarlyStopping(monitor=monitor, mode="min", patience=int(patience),
                           check_finite=True, strict=False, verbose=False)
-    cbs: list[L.Callback] = [InputGuard(), nonfinite, GradientHealth(), best, CollapseGuard(),
-                             early, *(callbacks or [])]
+    divergence = DivergenceGuard(lr_drop=lr_drop)
+    cbs: list[L.Callback] = [InputGuard(), nonfinite, GradientHealth(), best, divergence,
+                             CollapseGuard(), early, *(callbacks or [])]
 
     start = 0
     finished = False
@@ -307,8 +318,8 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
                                         for e in module.events if e["epoch"] == row["epoch"])
     result = FitResult(history=pd.DataFrame(module.history), events=list(module.events),
                        findings=list(module.findings), best_epoch=best.best_epoch,
-                       best_val_loss=best.best_score if best.best_epoch else math.nan,
-                       stopped_reason=stopped)
+                       best_val_loss=best.best_score if best.best_epoch is not None
+                       else math.nan, stopped_reason=stopped, start_val_loss=divergence.start)
     if nonfinite.failed:
         finding = next(f for f in module.findings if f["code"] == "non_finite_training")
         err = TrainingFailed(finding["message"] + " Fix: " + finding["fix"])

@@ -205,6 +205,8 @@ class SeqguardModule(L.LightningModule):
         self.stop_reason: str | None = None
         self.scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
         self._pending_restore: dict[str, Any] | None = None
+        self.val_source: Any = None  # the validation loader, for the epoch-0 score
+        self._start_val_loss: float | None = None
         groups, index, recurrent = grad_group_names(model)
         self.grad_groups = groups
         self.grad_group_recurrent = recurrent
@@ -459,6 +461,42 @@ class SeqguardModule(L.LightningModule):
         self._row["val_loss"] = val_loss
         self._row["collapse_ratio"] = ratio
         self.log("val_loss", val_loss)
+
+    # ------------------------------------------------------------------ epoch 0
+    def start_val_loss(self) -> float:
+        """The validation loss of the model as it is before the first step ("epoch 0").
+
+        Computed once (in ``on_train_start``, by the first guard that asks) over
+        :attr:`val_source` exactly as at the end of an epoch (eval mode, no gradient,
+        the mean loss over observed targets), leaving every RNG state untouched; NaN
+        without a validation loader. With the residual head an untrained model is its
+        baseline, so this is the baseline's validation loss.
+        """
+        if self._start_val_loss is None:
+            self._start_val_loss = self._evaluate(self.val_source)
+        return self._start_val_loss
+
+    def _evaluate(self, loader: Any) -> float:
+        if loader is None:
+            return math.nan
+        trainer = self.trainer
+        plugin = trainer.precision_plugin
+        was_training = self.model.training
+        total = torch.zeros((), dtype=torch.float64, device=self.device)
+        count = torch.zeros((), dtype=torch.float64, device=self.device)
+        self.model.eval()
+        try:
+            with torch.random.fork_rng(devices=[]), torch.no_grad(), plugin.val_step_context():
+                for batch in loader:
+                    batch = plugin.convert_input(batch)
+                    batch = trainer.strategy.batch_to_device(batch)
+                    loss, n = self.loss_from(self(batch), batch)
+                    total += loss.detach().double() * n.double()
+                    count += n.double()
+        finally:
+            self.model.train(was_training)
+        t, c = torch.stack([total, count]).tolist()
+        return t / c if c > 0 else math.nan
 
     # ------------------------------------------------------------------ state
     def run_state(self) -> dict[str, Any]:
