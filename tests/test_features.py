@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -386,13 +387,17 @@ def test_calendar_auto_skips_hour_for_daily_data_and_warns_when_asked():
 
 
 def test_calendar_on_numeric_time_gives_nothing_with_a_warning():
+    # named parts warn; "auto" (the estimators' default) makes none silently (issue 11)
     X = pd.DataFrame({"step": np.arange(10.0), "v": 1.0})
     with pytest.warns(DataWarning, match="Calendar features need datetime time, but time column "
                                          "'step' has no datetime values"):
-        cal = Calendar(time_col="step").fit(X)
+        cal = Calendar(["month"], time_col="step").fit(X)
     assert cal.transform(X).shape == (10, 0)
     with pytest.warns(DataWarning, match="the data has no datetime values"):
-        Calendar().fit(X)
+        Calendar(["hour"]).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Calendar(time_col="step").fit(X).transform(X).shape == (10, 0)
 
 
 def test_calendar_uses_local_time_of_aware_stamps_and_fractional_hours():
