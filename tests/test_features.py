@@ -353,7 +353,9 @@ def test_categorical_options_are_validated():
 def test_calendar_for_hourly_data():
     t = pd.date_range("2020-12-30 20:00", periods=24 * 9, freq="h")
     X = pd.DataFrame({"time": t, "v": 0.0})
-    cal = Calendar().fit(X)
+    # "auto" on 9 days keeps hour only (a part needs two cycles of training span)
+    assert Calendar().fit(X).parts_ == ["hour"]
+    cal = Calendar(["hour", "dayofweek", "month"]).fit(X)
     assert cal.parts_ == ["hour", "dayofweek", "month"]
     out = cal.transform(X)
     assert out.columns.tolist() == ["cal__hour_sin", "cal__hour_cos", "cal__dayofweek_sin",
@@ -377,8 +379,9 @@ def test_calendar_for_hourly_data():
 
 
 def test_calendar_auto_skips_hour_for_daily_data_and_warns_when_asked():
-    X = pd.DataFrame({"time": pd.date_range("2020-01-01", periods=400, freq="D")})
+    X = pd.DataFrame({"time": pd.date_range("2020-01-01", periods=800, freq="D")})
     assert Calendar().fit(X).parts_ == ["dayofweek", "month"]
+    assert Calendar().fit(X[:400]).parts_ == ["dayofweek"]  # month: two years of span
     with pytest.warns(DataWarning, match=r"'hour' do\(es\) not vary at the data's frequency"):
         cal = Calendar(["hour", "dayofyear"]).fit(X)
     assert cal.get_feature_names_out().tolist() == ["cal__dayofyear_sin", "cal__dayofyear_cos"]

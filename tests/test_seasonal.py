@@ -67,7 +67,8 @@ def test_cli_head_choices_match_the_library():
     ("h", ["hour", "dayofweek", "month"]), ("YS", []),
 ], ids=["monthly", "quarterly", "weekly", "daily", "business-daily", "hourly", "yearly"])
 def test_calendar_auto_parts_follow_the_grid(freq, parts):
-    t = pd.date_range("2001-01-01", periods=30, freq=freq)
+    # three years: every part's cycle is covered twice by the training span
+    t = pd.date_range("2001-01-01", "2004-01-01", freq=freq)
     cal = Calendar("auto", freq=freq).fit(pd.DataFrame({"t": t}))
     assert cal.parts_ == parts
 
@@ -230,3 +231,20 @@ def test_fit_prints_the_chosen_baseline(tmp_path, capsys):
     code, out, err = run_cli(["fit", str(data), "--target", "y", "--head", "residual:seasnal",
                               "--out", str(tmp_path / "bad")], capsys)
     assert code == 2 and "residual:seasonal" in err
+
+
+def test_calendar_auto_needs_two_cycles_of_training_span():
+    t = pd.date_range("2001-01-01", periods=24 * 10, freq="h")  # 10 days
+    assert Calendar("auto").fit(pd.DataFrame({"t": t})).parts_ == ["hour"]
+
+
+def test_calendar_auto_keeps_only_parts_that_beat_the_mean_on_validation():
+    est = fit(monthly())  # a clean yearly sine: month of year carries over
+    assert est.pipeline_.calendar_ == "month"
+    mae, mean = est.pipeline_.calendar_check_["month"]
+    assert mae < 0.98 * mean
+    rng = np.random.default_rng(3)  # white noise: no month pattern to carry over
+    noise = monthly().assign(y=rng.normal(size=240))
+    est = fit(noise)
+    assert est.pipeline_.calendar_ == "none"
+    assert not [c for c in est.feature_names_ if c.startswith("cal__")]
