@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -352,7 +353,9 @@ def test_categorical_options_are_validated():
 def test_calendar_for_hourly_data():
     t = pd.date_range("2020-12-30 20:00", periods=24 * 9, freq="h")
     X = pd.DataFrame({"time": t, "v": 0.0})
-    cal = Calendar().fit(X)
+    # "auto" on 9 days keeps hour only (a part needs two cycles of training span)
+    assert Calendar().fit(X).parts_ == ["hour"]
+    cal = Calendar(["hour", "dayofweek", "month"]).fit(X)
     assert cal.parts_ == ["hour", "dayofweek", "month"]
     out = cal.transform(X)
     assert out.columns.tolist() == ["cal__hour_sin", "cal__hour_cos", "cal__dayofweek_sin",
@@ -376,8 +379,9 @@ def test_calendar_for_hourly_data():
 
 
 def test_calendar_auto_skips_hour_for_daily_data_and_warns_when_asked():
-    X = pd.DataFrame({"time": pd.date_range("2020-01-01", periods=400, freq="D")})
+    X = pd.DataFrame({"time": pd.date_range("2020-01-01", periods=800, freq="D")})
     assert Calendar().fit(X).parts_ == ["dayofweek", "month"]
+    assert Calendar().fit(X[:400]).parts_ == ["dayofweek"]  # month: two years of span
     with pytest.warns(DataWarning, match=r"'hour' do\(es\) not vary at the data's frequency"):
         cal = Calendar(["hour", "dayofyear"]).fit(X)
     assert cal.get_feature_names_out().tolist() == ["cal__dayofyear_sin", "cal__dayofyear_cos"]
@@ -386,13 +390,17 @@ def test_calendar_auto_skips_hour_for_daily_data_and_warns_when_asked():
 
 
 def test_calendar_on_numeric_time_gives_nothing_with_a_warning():
+    # named parts warn; "auto" (the estimators' default) makes none silently (issue 11)
     X = pd.DataFrame({"step": np.arange(10.0), "v": 1.0})
     with pytest.warns(DataWarning, match="Calendar features need datetime time, but time column "
                                          "'step' has no datetime values"):
-        cal = Calendar(time_col="step").fit(X)
+        cal = Calendar(["month"], time_col="step").fit(X)
     assert cal.transform(X).shape == (10, 0)
     with pytest.warns(DataWarning, match="the data has no datetime values"):
-        Calendar().fit(X)
+        Calendar(["hour"]).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Calendar(time_col="step").fit(X).transform(X).shape == (10, 0)
 
 
 def test_calendar_uses_local_time_of_aware_stamps_and_fractional_hours():

@@ -420,7 +420,8 @@ def test_forward_errors(seed):
         m(torch.zeros(2, 5, 3), last=torch.zeros(2))
     with pytest.raises(InputError, match="residual forecast head needs `last`"):
         m(torch.zeros(2, 5, N_GRUD))
-    with pytest.raises(InputError, match=r"last must have shape \(2,\), got \(2, 1\)"):
+    with pytest.raises(InputError, match=r"last must have shape \(2,\) or \(2, 1, 1\) "
+                                         r"\(the baselines' forecasts\), got \(2, 1\)"):
         m(torch.zeros(2, 5, N_GRUD), last=torch.zeros(2, 1))
 
 

@@ -97,7 +97,9 @@ def test_fit_on_a_to_csv_file_trains_on_its_dates(tmp_path, capsys):
                             str(run)], capsys)
     assert code == 0, err
     pipeline = json.loads((run / "pipeline.json").read_text())
-    assert pipeline["feature_names"] == ["x", "y"]  # not 300 one-hot dates
+    # not 300 one-hot dates; the calendar features of the dates (on by default, issue 11)
+    names = pipeline["feature_names"]
+    assert names[:2] == ["x", "y"] and all(n.startswith("cal__") for n in names[2:])
     findings = json.loads((run / "audit.json").read_text())["findings"]
     assert any(f["code"] == "time_column" and "found by content" in f["message"]
                for f in findings)

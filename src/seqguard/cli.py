@@ -175,6 +175,11 @@ def _print_audit(report: Any, fmt: str, *, quiet: bool = False, verbose: bool = 
             click.echo(f"{f.code} [{f.column or '-'}]: {json.dumps(f.evidence)}")
 
 
+#: seqguard.residual_base.HEADS, spelled out so that the CLI starts without numpy.
+_HEADS = ("residual", "residual:auto", "residual:persistence", "residual:seasonal",
+          "residual:climatology", "direct")
+
+
 def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--task", type=_Choice(["forecast", "tag", "classify"]), default="forecast",
@@ -204,15 +209,19 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--lags", help="e.g. 1,2,24 (target) or 'pm2.5:1,24;TEMP:1'."),
         click.option("--rolling", help="e.g. 24,168 (target) or 'pm2.5:24'."),
         click.option("--indicators", help="sma, ema, rsi, macd, bollinger, e.g. 'sma:20,rsi:14'."),
-        click.option("--calendar", help="auto, or hour,dayofweek,month,dayofyear."),
+        click.option("--calendar", default="auto", show_default=True,
+                     help="auto (by the grid step; none for numeric time), none, or parts: "
+                          "hour,dayofweek,month,dayofyear."),
         click.option("--pad", type=_Choice(["right", "left"]), default="right",
                      show_default=True, help="classify: where padding goes."),
         click.option("--max-len", type=int, default=None, help="classify: truncate longer."),
         click.option("--model", "model_name", type=_Choice(["lstm", "gru", "grud"]),
                      default="lstm", show_default=True),
-        click.option("--head", type=_Choice(["residual", "direct"]), default="residual",
-                     show_default=True, help="forecast: predict the change from the last "
-                                             "observed value, or the value itself."),
+        click.option("--head", type=_Choice(list(_HEADS)), default="residual",
+                     show_default=True,
+                     help="forecast: residual[:auto|persistence|seasonal|climatology] "
+                          "predicts a correction to that baseline (auto: the best on "
+                          "validation); direct predicts the value itself."),
         click.option("--hidden", type=int, default=64, show_default=True),
         click.option("--layers", type=int, default=2, show_default=True),
         click.option("--dropout", default="auto", show_default=True,
@@ -449,6 +458,9 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
     shutil.rmtree(ckpt, ignore_errors=True)
     if not quiet:
         click.echo(est.grid_summary())
+        base = getattr(est, "baseline_summary", lambda: None)()
+        if base:
+            click.echo(base)
     _print_budget(est, quiet)
     if not quiet:
         _print_scores(est.metrics_, est.get_params())

@@ -71,10 +71,16 @@ The steps
     Sine/cosine pairs of the time column: ``cal__hour_sin`` / ``cal__hour_cos``
     (fractional hour of day / 24), ``cal__dayofweek_*`` (Monday=0, / 7),
     ``cal__month_*`` ((month − 1) / 12) and ``cal__dayofyear_*`` ((day − 1) / days
-    in the year). ``"auto"`` picks hour, day of week and month where they vary at
-    the data's frequency (no hour features for daily data). A numeric (non-datetime)
-    time column gives no calendar features, with a :class:`~seqguard.errors.DataWarning`;
-    so does a part named explicitly that does not vary at the data's frequency.
+    in the year). ``"auto"`` (the estimators' default) picks, for the grid step:
+    hour of day below a day, day of week below a week, and the position in the year
+    below a year: ``dayofyear`` for steps from a week to under a month (weekly data:
+    the week of the year, smooth), ``month`` for all others (hourly, daily, monthly,
+    quarterly data), each only when the training rows span at least two of its cycles
+    (a month feature learned from three weeks would only extrapolate). ``"none"`` makes
+    no calendar features. With numeric (non-datetime) time ``"auto"`` makes none,
+    silently; parts named explicitly make none with a
+    :class:`~seqguard.errors.DataWarning`, as does a named part that does not vary at
+    the data's frequency.
 :class:`Categoricals`
     One-hot (``{col}__{bucket}``, ``float64`` 0/1) or integer codes (``{col}__code``,
     ``int64``, for embeddings). Buckets learned in ``fit`` on the training rows: index
@@ -97,7 +103,7 @@ rolling) or ``@COLUMN`` (indicators) applies to the target column.
 ``--rolling``     ``COLUMN:W,W,...`` groups separated by ``;`` — ``pm2.5:24,168``.
 ``--indicators``  items separated by ``,``; each ``NAME[:P[/P...]][@COLUMN]`` —
                   ``sma:20,ema:12,rsi:14@TEMP,macd:12/26/9,bollinger:20/2``.
-``--calendar``    ``auto`` or parts separated by ``,`` — ``hour,dayofweek,dayofyear``.
+``--calendar``    ``auto``, ``none`` or parts separated by ``,`` — ``hour,dayofweek,dayofyear``.
 
 :func:`parse_lags`, :func:`parse_rolling`, :func:`parse_indicators` and
 :func:`parse_calendar` turn them into steps; :meth:`FeatureBuilder.from_specs` into
@@ -140,6 +146,7 @@ __all__ = [
     "Indicators",
     "Lags",
     "RollingStats",
+    "calendar_enabled",
     "parse_calendar",
     "parse_indicators",
     "parse_lags",
@@ -162,7 +169,41 @@ CALENDAR_PARTS: dict[str, pd.Timedelta] = {
     "month": pd.Timedelta(days=365),
     "dayofyear": pd.Timedelta(days=365),
 }
-_AUTO_CALENDAR = ("hour", "dayofweek", "month")
+#: Steps from a week to under a month place a time stamp in its year by the day of the
+#: year (the week of the year: smooth, where a month would give 12 steps); all others
+#: by month.
+_WEEKLY_STEP = pd.Timedelta(days=7)
+#: ``"auto"`` keeps a part only when the training rows span this many of its cycles.
+_AUTO_CYCLES = 2
+_MONTHLY_STEP = pd.Timedelta(days=28)
+#: ``--calendar`` spellings that turn calendar features off.
+CALENDAR_OFF = ("none", "off")
+
+
+def calendar_enabled(spec: Any) -> bool:
+    """False for ``None`` and the ``--calendar`` spellings that mean off (``none``)."""
+    return spec is not None and str(spec).strip().lower() not in CALENDAR_OFF
+
+
+def _span(t: pd.Series) -> pd.Timedelta | None:
+    """Latest minus earliest time stamp (``None`` when there are none)."""
+    lo, hi = t.min(), t.max()
+    return None if pd.isna(lo) or pd.isna(hi) else pd.Timedelta(hi - lo)
+
+
+def _auto_parts(freq: pd.Timedelta | None, span: pd.Timedelta | None = None) -> list[str]:
+    """The calendar parts ``"auto"`` picks for a grid step (``None``: unknown step),
+    leaving out those whose cycle the training span (when known) does not cover
+    twice: their values at prediction time would be ones training never saw."""
+    if freq is None:
+        parts = ["hour", "dayofweek", "month"]
+    else:
+        parts = [p for p in ("hour", "dayofweek") if freq < CALENDAR_PARTS[p]]
+        if freq < CALENDAR_PARTS["month"]:
+            parts.append("dayofyear" if _WEEKLY_STEP <= freq < _MONTHLY_STEP else "month")
+    if span is not None:
+        parts = [p for p in parts if span >= _AUTO_CYCLES * CALENDAR_PARTS[p]]
+    return parts
 _INDICATOR_EXAMPLE = "sma:20,ema:12,rsi:14,macd,bollinger"
 ROLLING_STATS = ("mean", "std", "min", "max")
 UNKNOWN = "__unknown__"
@@ -674,8 +715,10 @@ class Calendar(_FeatureStep):
     Parameters
     ----------
     parts : "auto" or list of str, default "auto"
-        Some of ``hour``, ``dayofweek``, ``month``, ``dayofyear``. ``"auto"`` keeps
-        hour, day of week and month where they vary at the data's frequency. A part
+        Some of ``hour``, ``dayofweek``, ``month``, ``dayofyear``. ``"auto"`` picks
+        them by the grid step (see the module docstring: ``month`` for monthly data,
+        ``dayofyear`` for weekly data, ``dayofweek`` and ``month`` for daily data,
+        ``hour``, ``dayofweek`` and ``month`` for hourly data). A part
         named explicitly that does not vary (hour for daily data) is left out with a
         :class:`~seqguard.errors.DataWarning`.
     time_col : str or None, default None
@@ -736,10 +779,11 @@ class Calendar(_FeatureStep):
             col = dt[0] if dt else None
         if col is None or not pd.api.types.is_datetime64_any_dtype(X[col]):
             where = f"time column {col!r}" if col is not None else "the data"
-            warnings.warn(
-                f"Calendar features need datetime time, but {where} has no datetime "
-                "values; no calendar features are made. Give the time as dates (--time-col) "
-                "or drop --calendar.", DataWarning, stacklevel=2)
+            if requested is not None:  # "auto" makes none for numeric time, silently
+                warnings.warn(
+                    f"Calendar features need datetime time, but {where} has no datetime "
+                    "values; no calendar features are made. Give the time as dates "
+                    "(--time-col) or drop --calendar.", DataWarning, stacklevel=2)
             self.time_col_ = None
             self.freq_seconds_ = None
             self.parts_ = []
@@ -748,7 +792,7 @@ class Calendar(_FeatureStep):
         freq = self._freq(X[col], groups)
         chosen = []
         skipped = []
-        for p in (requested or list(_AUTO_CALENDAR)):
+        for p in (requested or _auto_parts(freq, _span(X[col]))):
             if freq is None or freq < CALENDAR_PARTS[p]:
                 chosen.append(p)
             else:
@@ -970,7 +1014,8 @@ class FeatureBuilder(SeriesTransform):
             rolling=None if rolling is None else parse_rolling(rolling, target, columns),
             indicators=None if indicators is None else parse_indicators(indicators, target,
                                                                         columns),
-            calendar=None if calendar is None else parse_calendar(calendar, time_col),
+            calendar=parse_calendar(str(calendar), time_col) if calendar_enabled(calendar)
+            else None,
             categorical=Categoricals(list(categorical), encoding=categorical_encoding)
             if categorical else None,
         )
@@ -1145,6 +1190,9 @@ def parse_calendar(spec: str = "auto", time_col: str | None = None) -> Calendar:
     ['hour', 'dayofweek']
     """
     text = str(spec).strip()
+    if text.lower() in CALENDAR_OFF:
+        raise InputError(f"--calendar {text}: no calendar features; leave the step out "
+                         "(FeatureBuilder.from_specs does so for 'none').")
     if text in ("", "auto"):
         return Calendar("auto", time_col=time_col)
     parts = []

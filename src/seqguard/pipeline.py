@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator
 
 from ._serialize import JsonMixin, register
 from .errors import InputError, did_you_mean
-from .features import FeatureBuilder
+from .features import FeatureBuilder, calendar_enabled
 from .missing import MissingStrategy, parse_missing
 from .scaling import Scaler, TargetScaler, check_method
 from .splits import TEST, TRAIN, VAL, SeriesSplit, TimeSplit
@@ -209,20 +209,31 @@ class Pipeline(JsonMixin, BaseEstimator):
         train = part == TRAIN
         self.input_columns_ = [c for c in table.value_columns
                                if self.task == "forecast" or c != self.target]
-        if not self.input_columns_ and not self.calendar:
+        if not self.input_columns_ and (not calendar_enabled(self.calendar)
+                                        or str(self.calendar).strip() in ("", "auto")):
+            # the calendar of the "auto" default is no reason to train without inputs
             raise InputError(f"{table.source}: no input column besides the target "
                              f"{self.target!r}. With --task {self.task} the target is the "
                              "answer, never an input: add the columns to learn it from.")
+        self.calendar_ = self.calendar  # resolved below; the time column is read first
         frame = self._inputs(table)
+        self.calendar_, self.calendar_check_ = self._resolve_calendar(table, frame, part)
+        if not calendar_enabled(self.calendar_):
+            frame = frame.drop(columns=[table.time_col], errors="ignore")
         cats = [c for c in self.input_columns_ if c in table.categorical]
         self.features_ = FeatureBuilder.from_specs(
             lags=self.lags, rolling=self.rolling, indicators=self.indicators,
-            calendar=self.calendar, categorical=cats or None,
+            calendar=self.calendar_, categorical=cats or None,
             categorical_encoding=self.categorical_encoding, target=self.target,
             columns=list(frame.columns), time_col=table.time_col,
         )
         self.features_.fit(frame[train], groups=groups[train])
-        feats = self.features_.transform(frame, groups=groups).drop(columns=cats)
+        if not self.input_columns_ and not self.features_.new_features_:
+            raise InputError(f"{table.source}: no input column besides the target "
+                             f"{self.target!r}, and no calendar features (the time is not "
+                             f"datetime). With --task {self.task} the target is the answer, "
+                             "never an input: add the columns to learn it from.")
+        feats = self._features(frame, groups, cats, table)
         self.scaled_columns_ = self._scalable(feats, table)
         self.scaler_ = Scaler(self.scaler, per=self.scale_per)
         self.scaler_.fit(feats.loc[train, self.scaled_columns_], groups=groups[train])
@@ -256,7 +267,7 @@ class Pipeline(JsonMixin, BaseEstimator):
         bounds = table.series_bounds()
         frame = self._inputs(table)
         cats = [c for c in self.input_columns_ if c in table.categorical]
-        feats = self.features_.transform(frame, groups=groups).drop(columns=cats)
+        feats = self._features(frame, groups, cats, table)
         scaled = self._scale(feats, groups)
         filled = self.missing_.transform(scaled, groups=groups)
         usable = self.missing_.usable_rows(scaled, groups=groups)
@@ -300,7 +311,54 @@ class Pipeline(JsonMixin, BaseEstimator):
         values = frame[num].to_numpy(np.float64)
         if not np.isfinite(values[~np.isnan(values)]).all():  # ±inf are missing from here on
             frame[num] = np.where(np.isinf(values), np.nan, values)
-        return frame.drop(columns=[table.time_col]) if not self.calendar else frame
+        # calendar_: the parts "auto" resolved to at fit (absent in runs of earlier versions)
+        spec = getattr(self, "calendar_", self.calendar)
+        return frame if calendar_enabled(spec) else frame.drop(columns=[table.time_col])
+
+    def _resolve_calendar(self, table: Table, frame: pd.DataFrame, part: np.ndarray
+                          ) -> tuple[str | None, dict[str, Any]]:
+        """``--calendar auto`` resolved into parts: those the grid step and the training
+        span allow (:class:`~seqguard.features.Calendar`), kept only where the training
+        target's mean at each position of that part beats the training mean on the
+        validation rows (MAE, by more than 2 %): a calendar pattern that does not carry
+        over to later data only adds noise inputs. Explicit parts and ``none`` are
+        kept as given. Returns the spec and the check (part: [MAE by position, MAE of
+        the mean])."""
+        spec = self.calendar
+        if not calendar_enabled(spec) or str(spec).strip() not in ("", "auto"):
+            return spec, {}
+        t = table.frame[table.time_col]
+        if not pd.api.types.is_datetime64_any_dtype(t):
+            return None, {}
+        from .features import Calendar
+
+        train = part == TRAIN
+        parts = Calendar("auto", time_col=table.time_col).fit(frame[train]).parts_
+        y = self._target(table)
+        val = (part == VAL) & np.isfinite(y)
+        fit_rows = train & np.isfinite(y)
+        if not parts or not val.any() or not fit_rows.any():
+            return (",".join(parts) or None), {}
+        mean = float(y[fit_rows].mean())
+        base = float(np.abs(y[val] - mean).mean())
+        check: dict[str, Any] = {}
+        kept = []
+        for p in parts:
+            pos = _calendar_position(t, p)
+            means = pd.Series(y[fit_rows]).groupby(pos[fit_rows]).mean()
+            pred = pd.Series(pos[val]).map(means).fillna(mean).to_numpy(np.float64)
+            mae = float(np.abs(y[val] - pred).mean())
+            check[p] = [mae, base]
+            if mae < (1 - _CALENDAR_GAIN) * base:
+                kept.append(p)
+        return (",".join(kept) or "none"), check
+
+    def _features(self, frame: pd.DataFrame, groups: np.ndarray, cats: list[str],
+                  table: Table) -> pd.DataFrame:
+        """The feature frame: the categorical columns (encoded) and the time column (the
+        calendar step read it; a numeric one is never an input) left out."""
+        drop = cats + ([table.time_col] if table.time_col in frame.columns else [])
+        return self.features_.transform(frame, groups=groups).drop(columns=drop)
 
     def _scalable(self, feats: pd.DataFrame, table: Table) -> list[str]:
         skip: set[str] = {table.time_col}
@@ -351,6 +409,42 @@ class Pipeline(JsonMixin, BaseEstimator):
                              f"label in {self.target!r}. Every sequence needs one label.")
         return labels.astype(np.int64)
 
+    # ------------------------------------------------------- residual baseline
+    def set_residual_base(self, spec: dict[str, Any] | None) -> None:
+        """Record the baseline the residual head starts from (see
+        :mod:`seqguard.residual_base`): ``{"base", "channels", "season", "climatology"
+        (Climatology.to_dict() or None), ...}``; window datasets built from then on give
+        the baselines' forecasts as ``"last"``."""
+        self.residual_base_ = None if spec is None else dict(spec)
+
+    def baseline_inputs(self, prep: Prepared) -> Any:
+        """The :class:`~seqguard.residual_base.BaselineInputs` of ``prep`` (``None``
+        without a recorded residual baseline: ``"last"`` is then the last observed
+        value)."""
+        spec = getattr(self, "residual_base_", None)
+        if spec is None or self.task != "forecast":
+            return None
+        from .baselines import Climatology
+        from .residual_base import BaselineInputs
+
+        clim_rows = None
+        if spec.get("climatology") is not None:
+            clim = Climatology.from_dict(spec["climatology"])
+            table = prep.table
+            raw = clim.predict(table.frame[table.time_col], table.freq)
+            clim_rows = self.target_scaler_.transform(
+                raw, groups=self.series_groups(table)).astype(np.float32)
+        return BaselineInputs(spec["base"], list(spec["channels"]), int(spec["season"]),
+                              prep.y, last_observed(prep.y, prep.bounds), prep.bounds,
+                              clim_rows)
+
+    def attach_baseline(self, prep: Prepared) -> None:
+        """Give every forecast dataset of ``prep`` the recorded residual baseline."""
+        inputs = self.baseline_inputs(prep)
+        for ds in prep.datasets.values():
+            if isinstance(ds, ForecastWindows):
+                ds.baseline = inputs
+
     def _windows(self, prep: Prepared, split: bool, require_target: bool = True) -> None:
         parts = _PARTS if split else {"all": TRAIN}
         summary: dict[str, Any] = {"n_windows": {}, "lost": {}}
@@ -365,6 +459,7 @@ class Pipeline(JsonMixin, BaseEstimator):
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
                 summary["lost"][name] = dict(ds.n_dropped)
+            self.attach_baseline(prep)
         elif self.task == "tag":
             for name, code in parts.items():
                 ds = TagWindows(prep.X, prep.y, prep.bounds, self.input_len, stride=1,
@@ -390,6 +485,22 @@ class Pipeline(JsonMixin, BaseEstimator):
         summary["lost_unusable"] = int(lost)
         summary["lost_share"] = float(lost / total) if total else 0.0
         prep.summary = summary
+
+
+#: ``--calendar auto`` keeps a part when its positions' means beat the mean by this share.
+_CALENDAR_GAIN = 0.02
+
+
+def _calendar_position(t: pd.Series, part: str) -> np.ndarray:
+    """Position of each time stamp in a calendar part's cycle (dayofyear: the week)."""
+    dt = t.dt
+    if part == "hour":
+        return dt.hour.to_numpy(np.int64)
+    if part == "dayofweek":
+        return dt.day_of_week.to_numpy(np.int64)
+    if part == "month":
+        return dt.month.to_numpy(np.int64)
+    return (dt.day_of_year.to_numpy(np.int64) - 1) // 7
 
 
 def prepare(data: Any, *, target: str, read_options: dict[str, Any] | None = None,

@@ -393,6 +393,10 @@ class ForecastWindows(_Windows):
             })
         self._xv = _window_view(self.X, L)
         self._yv = _window_view(self.y, H)
+        #: Optional ``f(ends, horizon) -> (B, C, H)`` float32: the baselines' forecasts
+        #: given as ``"last"`` instead of the last observed value (see
+        #: :mod:`seqguard.residual_base`); set by the pipeline.
+        self.baseline: Any = None
 
     def _valid_starts(self) -> np.ndarray:
         L, H = self.input_len, self.horizon
@@ -436,15 +440,19 @@ class ForecastWindows(_Windows):
         dict of str to Tensor
             ``"x"`` (B, L, F) float32 inputs; ``"y"`` (B, H) float32 targets, NaN where
             missing; ``"y_mask"`` (B, H) bool, True where observed; ``"last"`` (B,)
-            float32, the last observed target at or before the last input step;
-            ``"start"`` (B,) int64 absolute start rows.
+            float32, the last observed target at or before the last input step (with
+            a :attr:`baseline`: ``(B, C, H)``, the baselines' forecasts, channel 0 the
+            one the residual head starts from); ``"start"`` (B,) int64 absolute start
+            rows.
         """
         st = self.starts[_indices(idx, len(self))]
         L = self.input_len
         y = self._yv[st + L]
+        last = self.last_obs[st + (L - 1)] if self.baseline is None else \
+            self.baseline(st + (L - 1), self.horizon)
         return {"x": _to_torch(self._xv[st]), "y": _to_torch(y),
                 "y_mask": _to_torch(~np.isnan(y)),
-                "last": _to_torch(self.last_obs[st + (L - 1)]), "start": _to_torch(st)}
+                "last": _to_torch(last), "start": _to_torch(st)}
 
     def target_rows(self, idx: Any = None) -> np.ndarray:
         """Absolute row of every target: shape (n_windows, H) int64 (or (len(idx), H)).

@@ -47,7 +47,7 @@ class _SequenceEstimator(BaseEstimator):
                  missing: str = "auto", scaler: str = "standard",
                  target_scaler: str | None = None, scale_per: str = "global",
                  lags: str | None = None, rolling: str | None = None,
-                 indicators: str | None = None, calendar: str | None = None,
+                 indicators: str | None = None, calendar: str | None = "auto",
                  categorical_encoding: str = "onehot", val_start: Any = None,
                  test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
                  gap: int = 0, pad: str = "right", max_len: int | None = None,
@@ -123,7 +123,11 @@ class _SequenceEstimator(BaseEstimator):
 
         kw: dict[str, Any] = {}
         if self.task == "forecast":
-            kw.update(horizon=self.horizon, head=self.head)
+            from ..residual_base import parse_head
+
+            spec = getattr(self.pipeline_, "residual_base_", None)
+            kw.update(horizon=self.horizon, head=parse_head(self.head)[0],
+                      baselines=len(spec["channels"]) if spec else 0)
         if self.task == "classify":
             n = int(self.pipeline_.n_classes_)
             kw["n_outputs"] = 1 if n <= 2 else n
@@ -206,6 +210,10 @@ class _SequenceEstimator(BaseEstimator):
 
         pipe = self.make_pipeline()
         pipe.validate()
+        if self.task == "forecast":
+            from ..residual_base import parse_head
+
+            parse_head(self.head)  # a bad --head fails before any work
         resolve_batch_size(self.batch_size, 1)  # a bad --batch-size fails before any work
         self._check_parts(test_data, val_data)
         table, facts = self._table(data, fit=True)
@@ -223,6 +231,10 @@ class _SequenceEstimator(BaseEstimator):
         test_ds = given["test"][0].datasets["all"] if given["test"] else prep.test
         if not given["test"] and not len(test_ds):
             raise InputError(self._empty_test_message())
+        if self.task != "classify":
+            self.climatology_ = self._fit_climatology(prep)
+        self._prepare_head(prep, given["val"][0] if given["val"] else prep, val_ds,
+                           [g[0] for g in given.values() if g])
         torch.manual_seed(self.seed)
         model = self._build_model(prep)
         self.model_config_ = dict(model.config)
@@ -268,8 +280,6 @@ class _SequenceEstimator(BaseEstimator):
             warnings.warn(longer["message"], TrainingWarning, stacklevel=2)
         self.n_windows_ = {"train": n_train, "val": len(val_ds), "test": len(test_ds)}
         self.prep_summary_ = {k: v for k, v in prep.summary.items() if k != "pipeline"}
-        if self.task != "classify":
-            self.climatology_ = self._fit_climatology(prep)
         self.given_data_ = {k: (None if g is None else str(g[0].table.source))
                             for k, g in given.items()}
         if any(self.given_data_.values()):
@@ -346,6 +356,12 @@ class _SequenceEstimator(BaseEstimator):
                 f"{len(prep.datasets[which])} {self._UNIT}) that --{which}-data replaces: "
                 f"those rows are neither trained on nor used. Pass {fix} to train on them.",
                 DataWarning, stacklevel=3)
+
+    def _prepare_head(self, prep: Prepared, val_prep: Prepared, val_ds: Any,
+                      given: list[Prepared]) -> None:
+        """Choose what the head starts from before the model is built (forecast):
+        ``val_ds`` holds the validation windows, of ``val_prep`` (``prep`` or the
+        ``--val-data`` table); ``given`` the preps of the given val / test tables."""
 
     # ---------------------------------------------------------------- predict
     def _learn(self, prep: Prepared, facts: Any) -> None:

@@ -37,6 +37,58 @@ class Forecaster(_SequenceEstimator):
 
     task = "forecast"
 
+    def _prepare_head(self, prep: Any, val_prep: Any, val_ds: Any, given: list[Any]) -> None:
+        """Choose the baseline the residual head starts from (``--head residual:BASE``;
+        ``auto``: the best on the validation windows, or on the training windows when
+        there are none) and give it to every dataset."""
+        from ..baselines import season_from_freq
+        from ..residual_base import USE_CHANNELS, available_bases, choose_base, parse_head
+
+        pipe = self.pipeline_
+        pipe.set_residual_base(None)
+        kind, wanted = parse_head(self.head)
+        season = season_from_freq(prep.table.freq, self.season)
+        clim = getattr(self, "climatology_", None)
+        names = available_bases(season, clim)
+        if kind != "residual":
+            return
+        if wanted not in ("auto", *names):
+            raise InputError(f"--head residual:{wanted} needs a season, but the season of "
+                             f"this grid is {season}. Pass --season N (the steps of one "
+                             "cycle), or --head residual (auto).")
+        if names == ["persistence"]:
+            return  # the last observed value, as before: nothing else to start from
+        spec: dict[str, Any] = {
+            "head": f"residual:{wanted}", "base": "persistence",
+            "channels": names if USE_CHANNELS else [], "season": int(season),
+            "climatology": clim.to_dict() if clim is not None and "climatology" in names
+            else None}
+        pipe.set_residual_base(spec)
+        use, src = (val_ds, val_prep) if len(val_ds) else (prep.train, prep)
+        inputs = pipe.baseline_inputs(src)
+        groups = pipe.series_groups(src.table)
+        best, maes = choose_base(inputs, use, src.y_raw, pipe.target_scaler_, groups, names)
+        spec["base"] = best if wanted == "auto" else wanted
+        spec["chosen_on"] = "validation" if len(val_ds) else "training"
+        spec["mae"] = maes
+        pipe.set_residual_base(spec)
+        for p in [prep, *given]:
+            pipe.attach_baseline(p)
+
+    def baseline_summary(self) -> str | None:
+        """One line on the baseline the residual head starts from (``None``: the last
+        observed value of a run without a season, or a direct head)."""
+        spec = getattr(getattr(self, "pipeline_", None), "residual_base_", None)
+        if not spec:
+            return None
+        words = {"persistence": "persistence", "seasonal": "seasonal naive",
+                 "climatology": "climatology"}
+        maes = ", ".join(f"{words[k]} {v:.4g}" for k, v in spec.get("mae", {}).items())
+        how = ("auto: the lowest MAE on the " + spec.get("chosen_on", "validation") +
+               " windows" if spec["head"] == "residual:auto" else "--head " + spec["head"])
+        return (f"head: residual on {words[spec['base']]} ({how}; {maes}); an untrained "
+                "model predicts exactly that baseline.")
+
     def predict(self, data: Any, *, future: bool = False) -> pd.DataFrame:
         """Predictions in original units: every window of ``data``, or the future.
 
@@ -104,6 +156,9 @@ class Forecaster(_SequenceEstimator):
             raise InputError(f"{table.source}: series {names[k]!r} has no observed "
                              f"{self.target!r} in its rows; a forecast starts from the last "
                              "observed value. Pass history with observed targets.")
+        inputs = self.pipeline_.baseline_inputs(prep)
+        if inputs is not None:  # the baselines' forecasts of the horizon after the end
+            last = inputs(ends, H)
         with torch.no_grad():
             z = self.model_(torch.from_numpy(np.ascontiguousarray(prep.X[window])),
                             last=torch.from_numpy(last)).float().numpy()

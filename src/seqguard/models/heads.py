@@ -4,10 +4,13 @@ A head turns the encoder's summary (forecast, classify) or its output sequence (
 into predictions:
 
 ``ResidualHead`` (forecast default)
-    ``pred = last[:, None] + Linear(h)``. The output layer's weight and bias start at
-    **zero**, so an untrained model predicts exactly persistence (the last observed
-    target value, repeated over the horizon) and training can only move it away
-    from persistence where that helps.
+    ``pred = base + Linear(h)``, ``base`` a baseline forecast: the last observed
+    target value repeated over the horizon (persistence), or the one chosen by
+    ``--head residual:auto|persistence|seasonal|climatology``
+    (:mod:`seqguard.residual_base`), whose other baselines are then inputs of the
+    output layer too. The output layer's weight and bias start at **zero**, so an
+    untrained model predicts exactly its baseline and training can only move it away
+    from the baseline where that helps.
 ``DirectHead`` (forecast ``head="direct"``, tag, classify)
     ``pred = Linear(h)`` with the usual initialisation.
 
@@ -164,16 +167,41 @@ class DirectHead(nn.Module):
 
 
 class ResidualHead(DirectHead):
-    """Change from the last observed target value: ``last[:, None] + Linear(h)``.
+    """Correction to a baseline: ``base + Linear([dense(h), channels - base])``.
 
-    The output layer starts at zero weight and bias, so the untrained head returns
-    ``last`` repeated ``n_out`` times: exactly persistence.
+    ``last`` is either the last observed target value ``(B,)`` (the baseline is then
+    persistence, ``base = last[:, None]``), or the baselines' forecasts ``(B, 1 + C,
+    H)`` (:mod:`seqguard.residual_base`): ``base = last[:, 0]``, and the ``C`` other
+    channels, as differences from ``base``, are inputs of the output layer next to the
+    encoder's summary. The output layer starts at zero weight and bias, so the
+    untrained head returns ``base`` exactly.
+
+    Parameters
+    ----------
+    in_dim, n_out, width, n_layers, dropout
+        As in :class:`DirectHead`.
+    n_channels : int
+        ``C``, the baseline channels after channel 0 (0: none).
     """
 
-    def __init__(self, in_dim: int, n_out: int, width: int, n_layers: int, dropout: float):
+    def __init__(self, in_dim: int, n_out: int, width: int, n_layers: int, dropout: float,
+                 n_channels: int = 0):
         super().__init__(in_dim, n_out, width, n_layers, dropout)
+        self.n_channels = int(n_channels)
+        if self.n_channels:
+            self.out = nn.Linear(self.out.in_features + self.n_channels * n_out, n_out)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
     def forward(self, h: torch.Tensor, last: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        return last.unsqueeze(-1) + self.out(self.dense(h))
+        z = self.dense(h)
+        if last.dim() == 1:
+            base = last.unsqueeze(-1)
+            if self.n_channels:  # no channels given: they add nothing
+                z = torch.cat([z, z.new_zeros(z.shape[0], self.out.in_features - z.shape[1])],
+                              dim=-1)
+        else:
+            base = last[:, 0]
+            if self.n_channels:
+                z = torch.cat([z, (last[:, 1:] - base.unsqueeze(1)).flatten(1)], dim=-1)
+        return base + self.out(z)

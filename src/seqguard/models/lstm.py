@@ -60,7 +60,7 @@ TASKS = ("forecast", "tag", "classify")
 HEADS = ("residual", "direct")
 _ARGS = ("n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
          "dropout", "bidirectional", "head", "head_layers", "activation", "grud_channels",
-         "init")
+         "init", "baselines")
 #: Initialisations of the recurrent weights: torch's own (uniform in ±1/sqrt(hidden)), or
 #: :func:`init_recurrent_` (Xavier input, orthogonal recurrent weights, forget bias 1).
 INITS = ("torch", "orthogonal")
@@ -179,6 +179,11 @@ class SequenceModel(nn.Module):
         (:func:`init_recurrent_`). Default: ``"torch"`` for ``forecast`` (on Beijing
         PM2.5 it overfits later and scores better, docs/training.md), ``"orthogonal"``
         otherwise.
+    baselines : int
+        Residual forecast head only: the baseline channels ``C`` that ``last`` carries
+        after the baseline itself (``last`` of shape ``(B, 1 + C, horizon)``; see
+        :mod:`seqguard.residual_base`). 0 (default): ``last`` is ``(B,)`` (or
+        ``(B, 1, horizon)``).
 
     Raises
     ------
@@ -213,6 +218,7 @@ class SequenceModel(nn.Module):
         activation: str | None = None,
         grud_channels: Mapping[str, Any] | None = None,
         init: str | None = None,
+        baselines: int = 0,
     ):
         super().__init__()
         n_features = _int("n_features", n_features, 1, "Pass the number of input columns.")
@@ -251,6 +257,11 @@ class SequenceModel(nn.Module):
         elif n_outputs is not None:
             raise InputError(f"The 'n_outputs' option applies to task='classify' only, got "
                              f"n_outputs={n_outputs!r} with task={task!r}. Leave it unset.")
+        baselines = _int("baselines", baselines, 0, "Use 0 for persistence alone.")
+        if baselines and (task != "forecast" or head != "residual"):
+            raise InputError(f"The 'baselines' option applies to the residual forecast head "
+                             f"only, got baselines={baselines} with task={task!r}, "
+                             f"head={head!r}. Leave it 0.")
         if activation is not None:
             activation = _choice("activation", activation, tuple(ACTIVATIONS))
         init = ("torch" if task == "forecast" else "orthogonal") if init is None \
@@ -278,6 +289,9 @@ class SequenceModel(nn.Module):
             "head_layers": head_layers, "activation": activation,
             "grud_channels": copy.deepcopy(grud_channels), "init": init,
         }
+        if baselines:  # only then: configs of earlier versions stay as they were
+            self._config["baselines"] = baselines
+        self.baselines = baselines
         self.n_features, self.task, self.horizon = n_features, task, horizon
         self.n_outputs, self.activation, self.head_kind = n_outputs, activation, head
 
@@ -291,8 +305,11 @@ class SequenceModel(nn.Module):
         in_dim = self.encoder.out_dim
         n_out = {"forecast": horizon, "tag": 1, "classify": n_outputs}[task]
         assert n_out is not None
-        head_cls = ResidualHead if head == "residual" else DirectHead
-        self.head = head_cls(in_dim, n_out, hidden, head_layers, dropout)
+        self.head: nn.Module
+        if head == "residual":
+            self.head = ResidualHead(in_dim, n_out, hidden, head_layers, dropout, baselines)
+        else:
+            self.head = DirectHead(in_dim, n_out, hidden, head_layers, dropout)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -337,8 +354,9 @@ class SequenceModel(nn.Module):
         ----------
         x : Tensor (B, L, F) float32
             Finite inputs.
-        last : Tensor (B,), optional
-            Last observed target value in scaled units; required by the residual head.
+        last : Tensor (B,) or (B, 1 + baselines, horizon), optional
+            Last observed target value in scaled units, or the baselines' forecasts
+            (:mod:`seqguard.residual_base`); required by the residual head.
         lengths : Tensor (B,) int64, optional
             Valid steps of each right-padded sequence (1..L); any task accepts it.
 
@@ -369,9 +387,10 @@ class SequenceModel(nn.Module):
             if last is None:
                 raise InputError("The residual forecast head needs `last`, the last observed "
                                  "target value of each window (batch['last']).")
-            if last.shape != (x.shape[0],):
-                raise InputError(f"last must have shape ({x.shape[0]},), got "
-                                 f"{tuple(last.shape)}.")
+            B, C, H = x.shape[0], 1 + self.baselines, self.horizon
+            if last.shape != (B,) and last.shape != (B, C, H):
+                raise InputError(f"last must have shape ({B},) or ({B}, {C}, {H}) (the "
+                                 f"baselines' forecasts), got {tuple(last.shape)}.")
             pred = self.head(summary, last.to(summary.dtype))
         else:
             pred = self.head(summary)
