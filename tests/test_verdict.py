@@ -343,8 +343,8 @@ def test_cli_fit_and_evaluate_name_the_best_baseline(tmp_path, capsys):
     else:
         assert (f"The model does NOT beat {best} (the best baseline): skill {sk:+.3f} "
                 f"(1 - MAE/MAE_{best})") in text
-        # the calendar is on by default (issue 11): the advice leaves it out
-        assert "--input-len 12 or more (now 6)" in text and "--calendar auto" not in text
+        # the calendar is off by default: the advice names it
+        assert "--input-len 12 or more (now 6)" in text and "--calendar auto" in text
         assert "--lags 12" in text and "every 12 steps" in text
     sp = m["skill_vs_persistence"]
     assert f"persistence: skill {sp:+.3f} (1 - MAE/MAE_persistence)" in text

@@ -209,8 +209,8 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--lags", help="e.g. 1,2,24 (target) or 'pm2.5:1,24;TEMP:1'."),
         click.option("--rolling", help="e.g. 24,168 (target) or 'pm2.5:24'."),
         click.option("--indicators", help="sma, ema, rsi, macd, bollinger, e.g. 'sma:20,rsi:14'."),
-        click.option("--calendar", default="auto", show_default=True,
-                     help="auto (by the grid step; none for numeric time), none, or parts: "
+        click.option("--calendar", default=None,
+                     help="none (default), auto (by the grid step; off for numeric time), or parts: "
                           "hour,dayofweek,month,dayofyear."),
         click.option("--pad", type=_Choice(["right", "left"]), default="right",
                      show_default=True, help="classify: where padding goes."),

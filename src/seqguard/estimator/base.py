@@ -47,7 +47,7 @@ class _SequenceEstimator(BaseEstimator):
                  missing: str = "auto", scaler: str = "standard",
                  target_scaler: str | None = None, scale_per: str = "global",
                  lags: str | None = None, rolling: str | None = None,
-                 indicators: str | None = None, calendar: str | None = "auto",
+                 indicators: str | None = None, calendar: str | None = None,
                  categorical_encoding: str = "onehot", val_start: Any = None,
                  test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
                  gap: int = 0, pad: str = "right", max_len: int | None = None,
