@@ -191,13 +191,13 @@ def test_auto_picks_the_best_baseline_on_validation():
 
 
 def test_auto_without_validation_uses_the_training_windows():
-    est = fit(monthly(), val_frac=0.0)
+    est = fit(monthly(), val_frac=0.0, head="residual:auto")
     assert est.pipeline_.residual_base_["chosen_on"] == "training"
 
 
 def test_choice_is_saved_and_used_by_a_loaded_run(tmp_path):
     df = monthly()
-    est = fit(df, epochs=2)
+    est = fit(df, epochs=2, head="residual:auto")
     est.save(tmp_path / "run")
     spec = json.loads((tmp_path / "run" / "pipeline.json").read_text())
     assert "residual_base_" in json.dumps(spec["pipeline"])

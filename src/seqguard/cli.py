@@ -402,7 +402,7 @@ def _audit_gate(*, quiet: bool, ignore: bool) -> Callable[[Any], None]:
 
 
 def _print_budget(est: Any, quiet: bool) -> None:
-    """One line on the batch and steps per epoch; a "train longer" warning when due."""
+    """One line on the batch size and the steps per epoch."""
     b = getattr(est, "budget_", {})
     if b and not quiet:
         unit = "sequences" if est.task == "classify" else "windows"
@@ -413,14 +413,11 @@ def _print_budget(est: Any, quiet: bool) -> None:
                    f" for {b['n_train']} {unit}: {b['steps_per_epoch']} steps per epoch, "
                    f"{b['epochs_run']} epoch(s){best} ({b['stopped_reason'].replace('_', ' ')})"
                    ".")
-    for f in getattr(est, "findings_", []):
-        if f.get("code") == "still_improving":
-            click.echo(f"warning: {f['message']}", err=True)
 
 
 def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet: bool,
              overwrite: bool, resume: bool, kw: dict[str, Any]) -> None:
-    from .errors import TrainingFailed, TrainingWarning
+    from .errors import TrainingFailed
     from .metrics import json_safe
 
     path = _check_out(out, overwrite, resume)
@@ -430,11 +427,9 @@ def _run_fit(data: Any, target: str, out: str, task: str, model_name: str, quiet
     show_audit = _audit_gate(quiet=quiet, ignore=bool(kw.get("ignore_audit")))
     given = {k: kw.get(k) for k in ("val_data", "test_data")}
     try:
-        with warnings.catch_warnings():
-            # printed below as one "warning:" line with the fix (it is a finding too)
-            warnings.simplefilter("ignore", TrainingWarning)
-            est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit,
-                    **given)
+        # a TrainingWarning ("still falling at the last epoch") prints through main's
+        # warning hook as one "warning:" line, like every other warning
+        est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit, **given)
     except TrainingFailed as exc:
         # exit 4: the diagnosis is saved (DESIGN.md), the guards' findings and events with it
         result = getattr(exc, "result", None)

@@ -56,8 +56,8 @@ class Forecaster(_SequenceEstimator):
             raise InputError(f"--head residual:{wanted} needs a season, but the season of "
                              f"this grid is {season}. Pass --season N (the steps of one "
                              "cycle), or --head residual (auto).")
-        if names == ["persistence"]:
-            return  # the last observed value, as before: nothing else to start from
+        if names == ["persistence"] or (wanted == "persistence" and not USE_CHANNELS):
+            return  # the last observed value, the batch's fast path: nothing to choose
         spec: dict[str, Any] = {
             "head": f"residual:{wanted}", "base": "persistence",
             "channels": names if USE_CHANNELS else [], "season": int(season),
