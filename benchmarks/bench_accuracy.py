@@ -305,8 +305,10 @@ def _test_frame(frame: pd.DataFrame, test_start: str, horizon: int
     return keys, pred, truth
 
 
-def run_defaults(ds: Forecast, df: pd.DataFrame, seed: int, quick: bool) -> dict[str, Any]:
-    """Fit seqguard's defaults on ``df``; scores, fit time and the test windows."""
+def run_defaults(ds: Forecast, df: pd.DataFrame, seed: int, quick: bool,
+                 overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fit seqguard's defaults on ``df`` (with ``overrides``, ``--set``: an alternative
+    to compare); scores, fit time and the test windows."""
     import seqguard
     from seqguard.metrics import verdict_lines
 
@@ -316,6 +318,7 @@ def run_defaults(ds: Forecast, df: pd.DataFrame, seed: int, quick: bool) -> dict
                               "read_options": _read_options(ds)}
     if quick:
         params["epochs"] = 3
+    params.update(overrides or {})
     est = seqguard.Forecaster(ds.target, **params)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -607,17 +610,25 @@ def run_physionet(quick: bool) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ driver
-def run_forecast(ds: Forecast, seeds: list[int], quick: bool) -> dict[str, Any]:
+def run_forecast(ds: Forecast, seeds: list[int], quick: bool,
+                 overrides: dict[str, Any] | None = None,
+                 defaults_only: bool = False) -> dict[str, Any]:
     df = ds.load(quick)
     if quick and ds.quick_start:
         df = df[pd.DatetimeIndex(df[ds.time_col]) >= pd.Timestamp(ds.quick_start)]
     runs = []
     for s in seeds:
-        r = run_defaults(ds, df, s, quick)
+        r = run_defaults(ds, df, s, quick, overrides)
         runs.append(r)
         print(f"{ds.name} seed {s}: MAE {r['mae']:.4g} (best baseline {r['best_baseline']} "
               f"{r['baselines'][r['best_baseline']]:.4g}, skill {r['skill_vs_best']:+.3f}), "
-              f"{r['epochs']} epochs, {r['seconds']:.0f} s", flush=True)
+              f"{r['epochs']} epochs (best {r['best_epoch']}), {r['seconds']:.0f} s",
+              flush=True)
+    if defaults_only:
+        for r in runs:
+            for k in ("keys", "pred", "truth"):
+                r.pop(k)
+        return {"name": ds.name, "runs": runs, "overrides": overrides or {}}
     first = runs[0]
     keys, truth = first["keys"], first["truth"]
     for r in runs[1:]:
@@ -708,6 +719,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--render", default=None, metavar="JSON[,JSON]",
                     help="run nothing: write the page from results saved by --json (runs of "
                     "different datasets are merged)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a Forecaster parameter (an alternative to compare with "
+                    "the defaults; the page is then not written)")
+    ap.add_argument("--defaults-only", action="store_true",
+                    help="fit seqguard only (no peers, no page): the tuning loop")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--note", action="append", default=[],
                     help="a sentence for the page's header (with --render: how the merged "
                     "runs differ)")
@@ -721,6 +738,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return merged
     seeds = [int(s) for s in (args.seeds or ("0" if args.quick else "0,1,2")).split(",")]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    overrides = {k.replace("-", "_"): _value(v)
+                 for k, _, v in (item.partition("=") for item in args.set)}
+    if overrides or args.defaults_only:
+        for ds in FORECASTS:
+            if not only or ds.name in only:
+                r = run_forecast(ds, seeds, args.quick, overrides, defaults_only=True)
+                maes = [x["mae"] for x in r["runs"]]
+                print(json.dumps({"dataset": ds.name, "overrides": overrides,
+                                  "mae": maes, "mean": float(np.mean(maes))}), flush=True)
+        return {}
     t0 = time.perf_counter()
     results: dict[str, Any] = {"quick": args.quick, "seeds": seeds, "datasets": {},
                                "notes": args.note}
@@ -740,6 +771,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     Path(args.out).write_text(render(results), encoding="utf-8")
     print(f"wrote {args.out} ({results['seconds']} s)")
     return results
+
+
+def _value(text: str) -> Any:
+    """A ``--set`` value: a number, true/false/none, or the text."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _save(path: str | None, results: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ def fit(df: pd.DataFrame, **kw) -> seqguard.Forecaster:
 
 # ------------------------------------------------------------------ head option
 @pytest.mark.parametrize("text, expected", [
-    ("residual", ("residual", "persistence")), ("residual:auto", ("residual", "auto")),
+    ("residual", ("residual", "auto")), ("residual:auto", ("residual", "auto")),
     ("residual:seasonal", ("residual", "seasonal")),
     ("Residual:Climatology", ("residual", "climatology")),
     ("residual:persistence", ("residual", "persistence")), ("direct", ("direct", None)),
@@ -188,6 +188,26 @@ def test_auto_picks_the_best_baseline_on_validation():
                         0, 12)
     truth = val.y_raw[val.val.target_rows()]
     assert spec["mae"]["seasonal"] == pytest.approx(np.nanmean(np.abs(sn - truth)), rel=1e-5)
+
+
+def test_default_head_is_auto_and_persistence_keeps_the_fast_path():
+    # plain "residual" (the default) picks the baseline: seasonal on a clean sine
+    est = fit(monthly())
+    assert est.get_params()["head"] == "residual"
+    assert est.pipeline_.residual_base_["base"] != "persistence"
+    assert est.pipeline_.baseline_inputs(est._transform(monthly())[0]) is not None
+    # a random walk: persistence wins, the choice is recorded, and the windows give
+    # the model the last observed value (the batch's fast path), not a baseline call
+    rng = np.random.default_rng(1)
+    walk = pd.DataFrame({"time": pd.date_range("2000-01-01", periods=240, freq="MS"),
+                         "y": np.cumsum(rng.normal(0, 1, 240)) * 5})
+    est = fit(walk)
+    spec = est.pipeline_.residual_base_
+    assert spec["base"] == "persistence" and spec["head"] == "residual:auto"
+    prep, _ = est._transform(walk)
+    assert est.pipeline_.baseline_inputs(prep) is None
+    assert est.pipeline_.baseline_inputs(prep, for_model=False) is not None
+    assert all(getattr(ds, "baseline", None) is None for ds in prep.datasets.values())
 
 
 def test_auto_without_validation_uses_the_training_windows():

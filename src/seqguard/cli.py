@@ -220,8 +220,8 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--head", type=_Choice(list(_HEADS)), default="residual",
                      show_default=True,
                      help="forecast: residual[:auto|persistence|seasonal|climatology] "
-                          "predicts a correction to that baseline (auto: the best on "
-                          "validation); direct predicts the value itself."),
+                          "predicts a correction to that baseline (residual = residual:auto: "
+                          "the best on validation); direct predicts the value itself."),
         click.option("--hidden", type=int, default=64, show_default=True),
         click.option("--layers", type=int, default=2, show_default=True),
         click.option("--dropout", default="auto", show_default=True,

@@ -417,12 +417,15 @@ class Pipeline(JsonMixin, BaseEstimator):
         the baselines' forecasts as ``"last"``."""
         self.residual_base_ = None if spec is None else dict(spec)
 
-    def baseline_inputs(self, prep: Prepared) -> Any:
+    def baseline_inputs(self, prep: Prepared, *, for_model: bool = True) -> Any:
         """The :class:`~seqguard.residual_base.BaselineInputs` of ``prep`` (``None``
         without a recorded residual baseline: ``"last"`` is then the last observed
-        value)."""
+        value). With ``for_model`` a head on persistence without channels also gets
+        ``None``: the last observed value is that forecast, and the batch's fast path."""
         spec = getattr(self, "residual_base_", None)
         if spec is None or self.task != "forecast":
+            return None
+        if for_model and spec["base"] == "persistence" and not spec["channels"]:
             return None
         from .baselines import Climatology
         from .residual_base import BaselineInputs

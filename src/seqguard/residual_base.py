@@ -63,16 +63,15 @@ def parse_head(head: Any) -> tuple[str, str | None]:
     Examples
     --------
     >>> parse_head("residual"), parse_head("residual:auto"), parse_head("direct")
-    (('residual', 'persistence'), ('residual', 'auto'), ('direct', None))
+    (('residual', 'auto'), ('residual', 'auto'), ('direct', None))
     """
     text = str(head).strip().lower()
     kind, _, base = text.partition(":")
     if kind == "direct" and not base:
         return "direct", None
-    # plain "residual" stays on persistence (DESIGN.md's default): residual:auto lost
-    # 1.37 MAE on Beijing seed 0 (docs/seasonal.md) and is opt-in until that is explained
-    if kind == "residual" and (base or "persistence") in ("auto", *RESIDUAL_BASES):
-        return "residual", base or "persistence"
+    # plain "residual" is residual:auto (docs/seasonal.md has the panel's evidence)
+    if kind == "residual" and (base or "auto") in ("auto", *RESIDUAL_BASES):
+        return "residual", base or "auto"
     raise InputError(f"The --head option must be one of {', '.join(HEADS)}. Got {head!r} "
                      f"instead.{did_you_mean(text, HEADS)}")
 

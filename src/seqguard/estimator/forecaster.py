@@ -65,7 +65,7 @@ class Forecaster(_SequenceEstimator):
             else None}
         pipe.set_residual_base(spec)
         use, src = (val_ds, val_prep) if len(val_ds) else (prep.train, prep)
-        inputs = pipe.baseline_inputs(src)
+        inputs = pipe.baseline_inputs(src, for_model=False)
         groups = pipe.series_groups(src.table)
         best, maes = choose_base(inputs, use, src.y_raw, pipe.target_scaler_, groups, names)
         spec["base"] = best if wanted == "auto" else wanted
