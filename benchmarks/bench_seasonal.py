@@ -11,12 +11,14 @@ Two series, built here with a fixed seed (no download):
 Each series is fitted with these configurations, the same seed and epochs, side by
 side in one run:
 
-``before``     ``--calendar none --head residual:persistence``, no baseline channels
-               (the defaults before this change);
-``calendar``   ``--calendar auto``, residual on persistence, no baseline channels;
-``auto``       ``--calendar auto --head residual:auto``, no baseline channels;
-``default``    the defaults now: ``--calendar auto --head residual`` (auto) with the
-               baseline channels.
+``before``     ``--head residual:persistence --ar 0`` (the first slice's defaults);
+``auto``       ``--head residual:auto --ar 0`` (the head on the best baseline);
+``default``    the defaults now: ``--head residual`` (auto) with ``--ar auto`` (the
+               linear term on the recent target where the base is seasonal);
+``calendar``   the defaults with ``--calendar auto``;
+``no_channels`` the defaults without the baseline channels
+               (``seqguard.residual_base.USE_CHANNELS``: on by default where the base
+               is seasonal).
 
 Printed: test MAE of each, the baselines (persistence, seasonal naive,
 climatology), the baseline ``auto`` chose, fit seconds. The last line is JSON.
@@ -38,10 +40,11 @@ import numpy as np
 import pandas as pd
 
 CONFIGS: dict[str, dict[str, Any]] = {
-    "before": {"calendar": "none", "head": "residual:persistence", "_channels": False},
-    "calendar": {"calendar": "auto", "head": "residual:persistence", "_channels": False},
-    "auto": {"calendar": "auto", "head": "residual:auto", "_channels": False},
+    "before": {"head": "residual:persistence", "ar": 0},
+    "auto": {"head": "residual:auto", "ar": 0},
     "default": {},
+    "calendar": {"calendar": "auto"},
+    "no_channels": {"_channels": False},
 }
 
 
@@ -57,7 +60,7 @@ def weekly(seed: int = 0) -> tuple[pd.DataFrame, dict[str, Any]]:
     rng = np.random.default_rng(seed + 1)
     n = 520
     t = pd.date_range("2010-01-03", periods=n, freq="W-SUN")
-    doy = 2 * np.pi * t.dayofyear.to_numpy() / 365.25
+    doy = 2 * np.pi * t.day_of_year.to_numpy() / 365.25
     y = 0.01 * np.arange(n) + 3 * np.sin(doy) + np.cos(2 * doy) + rng.normal(0, 0.5, n)
     return pd.DataFrame({"time": t, "y": y}), {"input_len": 52, "horizon": 13}
 
@@ -71,7 +74,8 @@ def run_one(df: pd.DataFrame, protocol: dict[str, Any], config: dict[str, Any], 
     from seqguard import residual_base
 
     params = {k: v for k, v in config.items() if not k.startswith("_")}
-    residual_base.USE_CHANNELS = bool(config.get("_channels", True))
+    default_channels = residual_base.USE_CHANNELS
+    residual_base.USE_CHANNELS = config.get("_channels", default_channels)
     est = seqguard.Forecaster("y", **protocol, epochs=epochs, seed=seed, progress=False,
                               **params)
     t0 = time.perf_counter()
@@ -80,7 +84,7 @@ def run_one(df: pd.DataFrame, protocol: dict[str, Any], config: dict[str, Any], 
             warnings.simplefilter("ignore")
             est.fit(df)
     finally:
-        residual_base.USE_CHANNELS = True
+        residual_base.USE_CHANNELS = default_channels
     m = est.metrics_
     spec = getattr(est.pipeline_, "residual_base_", None) or {}
     return {"mae": m["test"]["mae"], "skill_vs_best": m.get("skill_vs_best"),

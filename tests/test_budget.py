@@ -89,7 +89,10 @@ def test_budget_is_saved_and_loaded(tmp_path):
 
 # ----------------------------------------------------------------- train longer
 def test_still_improving_is_a_finding_and_a_warning_when_epochs_are_too_few():
-    f = seqguard.Forecaster("y", input_len=12, horizon=2, epochs=2, lr=1e-2, **_TINY)
+    # on persistence (the hourly sine's best baseline would be its season, a start the
+    # two epochs need not improve on): a fit that learns, with too few epochs
+    f = seqguard.Forecaster("y", input_len=12, horizon=2, epochs=2, lr=1e-2,
+                            head="residual:persistence", **_TINY)
     with pytest.warns(TrainingWarning, match=r"^validation loss was still falling at the "
                                              r"last epoch \(2\); pass --epochs 4 to train "
                                              r"longer\.$"):
@@ -155,7 +158,8 @@ def test_cli_fit_prints_the_budget_line_and_the_train_longer_warning(tmp_path, c
     data = _write_sine(tmp_path / "d.csv", 120)
     code, out, err = run_cli(["fit", str(data), "--target", "y", "--input-len", "12",
                               "--horizon", "2", "--epochs", "2", "--lr", "1e-2", "--hidden",
-                              "8", "--layers", "1", "--out", str(tmp_path / "run")], capsys)
+                              "8", "--layers", "1", "--head", "residual:persistence",
+                              "--out", str(tmp_path / "run")], capsys)
     assert code == 0, err
     line = [ln for ln in out.splitlines() if ln.startswith("training: ")]
     assert len(line) == 1

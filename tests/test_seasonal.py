@@ -181,7 +181,9 @@ def test_auto_picks_the_best_baseline_on_validation():
     assert set(spec["mae"]) == {"persistence", "seasonal", "climatology"}
     assert spec["base"] == min(spec["mae"], key=spec["mae"].get)
     assert spec["base"] != "persistence"  # a clean sine: a seasonal baseline wins
-    assert "baselines" not in est.model_config_  # channels off by default (USE_CHANNELS)
+    # a seasonal base: the head also reads the other baselines (USE_CHANNELS "seasonal")
+    assert spec["channels"] == ["persistence", "seasonal", "climatology"]
+    assert est.model_config_["baselines"] == 3
     # the validation MAEs are those of the baselines on the validation windows
     val = est.pipeline_.transform(est._read(monthly()))
     sn = seasonal_naive(val.y_raw, val.val.target_rows(),
@@ -204,6 +206,8 @@ def test_default_head_is_auto_and_persistence_keeps_the_fast_path():
     est = fit(walk)
     spec = est.pipeline_.residual_base_
     assert spec["base"] == "persistence" and spec["head"] == "residual:auto"
+    assert spec["channels"] == [] and "baselines" not in est.model_config_
+    assert "ar_steps" not in est.model_config_  # --ar auto: off on persistence
     prep, _ = est._transform(walk)
     assert est.pipeline_.baseline_inputs(prep) is None
     assert est.pipeline_.baseline_inputs(prep, for_model=False) is not None

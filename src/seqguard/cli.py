@@ -222,6 +222,9 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="forecast: residual[:auto|persistence|seasonal|climatology] "
                           "predicts a correction to that baseline (residual = residual:auto: "
                           "the best on validation); direct predicts the value itself."),
+        click.option("--ar", default="auto", show_default=True,
+                     help="forecast, residual head: the recent target steps added linearly "
+                          "to the correction (auto: the whole input window; 0: none)."),
         click.option("--hidden", type=int, default=64, show_default=True),
         click.option("--layers", type=int, default=2, show_default=True),
         click.option("--dropout", default="auto", show_default=True,
@@ -266,7 +269,7 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
 _EST_KEYS = ("input_len", "horizon", "missing", "scaler", "target_scaler", "scale_per", "lags",
              "rolling", "indicators", "calendar", "val_start", "test_start", "val_frac",
              "test_frac", "pad", "max_len", "hidden", "layers", "dropout", "bidirectional",
-             "head", "head_layers", "activation", "loss", "optimizer", "lr", "weight_decay",
+             "head", "ar", "head_layers", "activation", "loss", "optimizer", "lr", "weight_decay",
              "clip", "epochs", "patience", "batch_size", "precision", "seed", "devices",
              "accelerator", "strategy", "season")
 

@@ -53,8 +53,10 @@ __all__ = ["HEADS", "RESIDUAL_BASES", "BaselineInputs", "choose_base", "parse_he
 RESIDUAL_BASES = ("persistence", "seasonal", "climatology")
 #: Every ``--head`` spelling.
 HEADS = ("residual", "residual:auto", *(f"residual:{b}" for b in RESIDUAL_BASES), "direct")
-#: Feed the baseline channels to the head (benchmarks switch it off to measure them).
-USE_CHANNELS = False  # the baseline channels: opt-in evidence thin (docs/seasonal.md)
+#: Feed the baseline channels to the head: ``True`` always, ``False`` never,
+#: ``"seasonal"`` only when the head starts from seasonal naive or climatology (with
+#: persistence they cost Beijing PM2.5; docs/seasonal.md). Benchmarks switch it.
+USE_CHANNELS: bool | str = "seasonal"
 
 
 def parse_head(head: Any) -> tuple[str, str | None]:

@@ -140,10 +140,13 @@ def _in_target_units(est: Any, prep: Any, ds: Any, idx: np.ndarray, res: Any
     if res.last is not None and len(res.last) == len(groups):
         raw = np.asarray(res.last, dtype=np.float64)
         if raw.ndim == 3:  # the baselines' forecasts (seqguard.residual_base)
-            spec = getattr(pipe, "residual_base_", None) or {}
-            # persistence: channel 0 when it is the base, else the first channel after it
-            raw = raw[:, 0 if spec.get("base") == "persistence" else 1, 0]
-        last = pipe.target_scaler_.inverse_transform(raw, groups=groups)
+            # persistence, the last observed target at each window's end, in raw units
+            # (the batch may hold another base without a persistence channel)
+            from ..windows import last_observed
+
+            last = last_observed(prep.y_raw, prep.bounds)[rows[:, 0] - 1]
+        else:
+            last = pipe.target_scaler_.inverse_transform(raw, groups=groups)
     clim = getattr(est, "climatology_", None)
     train_mean = clim.mean_ if clim is not None else \
         float(np.nanmean(prep.y_raw[prep.part == TRAIN]))

@@ -53,7 +53,7 @@ class _SequenceEstimator(BaseEstimator):
                  gap: int = 0, pad: str = "right", max_len: int | None = None,
                  model: str = "lstm", hidden: int = 64, layers: int = 2,
                  dropout: float | str = "auto", bidirectional: bool = False,
-                 head: str = "residual",
+                 head: str = "residual", ar: int | str = "auto",
                  head_layers: int = 0, activation: str | None = None, loss: str = "l1",
                  optimizer: str = "adamw", lr: float = 1e-3, weight_decay: float = 1e-4,
                  clip: float = 1.0, epochs: int = 30, patience: int = 5,
@@ -86,6 +86,7 @@ class _SequenceEstimator(BaseEstimator):
         self.dropout = dropout
         self.bidirectional = bidirectional
         self.head = head
+        self.ar = ar
         self.head_layers = head_layers
         self.activation = activation
         self.loss = loss
@@ -128,6 +129,10 @@ class _SequenceEstimator(BaseEstimator):
             spec = getattr(self.pipeline_, "residual_base_", None)
             kw.update(horizon=self.horizon, head=parse_head(self.head)[0],
                       baselines=len(spec["channels"]) if spec else 0)
+            ar = self._resolve_ar()
+            if ar and kw["head"] == "residual" and self.target in prep.feature_names:
+                kw.update(ar_steps=min(ar, self.input_len),
+                          ar_index=prep.feature_names.index(self.target))
         if self.task == "classify":
             n = int(self.pipeline_.n_classes_)
             kw["n_outputs"] = 1 if n <= 2 else n
@@ -151,6 +156,28 @@ class _SequenceEstimator(BaseEstimator):
     #: ``forecast``; none for the other tasks or where it has no effect (one layer, no
     #: dense head). Measured on Beijing PM2.5, docs/training.md.
     AUTO_DROPOUT = 0.1
+
+    def _resolve_ar(self) -> int:
+        """The residual head's autoregressive steps (``ar``; ``"auto"``: the last two
+        seasons of the input window when the head starts from seasonal naive or
+        climatology, else none; 0: none). Applies to the residual forecast head when the target is an input;
+        docs/seasonal.md has the evidence."""
+        a = self.ar
+        if isinstance(a, str) and a.strip().lower() == "auto":
+            # on where the head starts from a seasonal baseline (seasonal naive or
+            # climatology): its error drifts with the recent target, which a linear term
+            # follows. With persistence it cost Beijing 0.7 MAE (docs/seasonal.md)
+            spec = getattr(getattr(self, "pipeline_", None), "residual_base_", None) or {}
+            on = self.task == "forecast" and spec.get("base", "persistence") != "persistence"
+            # the last two seasons: this season's level against the last one's
+            return min(int(self.input_len), 2 * int(spec.get("season", 1))) if on else 0
+        if isinstance(a, str) and a.strip().isdigit():
+            a = int(a)
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or a < 0:
+            raise InputError(f"The 'ar' option (--ar) must be 'auto', 0 (none) or the number "
+                             f"of recent target steps the residual head reads linearly; got "
+                             f"{a!r} instead.")
+        return int(a)
 
     def _resolve_dropout(self) -> float:
         """The dropout to build the model with: ``self.dropout``, or the ``"auto"`` choice."""
@@ -210,6 +237,7 @@ class _SequenceEstimator(BaseEstimator):
 
         pipe = self.make_pipeline()
         pipe.validate()
+        self._resolve_ar()
         if self.task == "forecast":
             from ..residual_base import parse_head
 

@@ -56,11 +56,11 @@ class Forecaster(_SequenceEstimator):
             raise InputError(f"--head residual:{wanted} needs a season, but the season of "
                              f"this grid is {season}. Pass --season N (the steps of one "
                              "cycle), or --head residual (auto).")
-        if names == ["persistence"] or (wanted == "persistence" and not USE_CHANNELS):
+        if names == ["persistence"] or (wanted == "persistence" and USE_CHANNELS is not True):
             return  # the last observed value, the batch's fast path: nothing to choose
         spec: dict[str, Any] = {
             "head": f"residual:{wanted}", "base": "persistence",
-            "channels": names if USE_CHANNELS else [], "season": int(season),
+            "channels": [], "season": int(season),
             "climatology": clim.to_dict() if clim is not None and "climatology" in names
             else None}
         pipe.set_residual_base(spec)
@@ -69,6 +69,8 @@ class Forecaster(_SequenceEstimator):
         groups = pipe.series_groups(src.table)
         best, maes = choose_base(inputs, use, src.y_raw, pipe.target_scaler_, groups, names)
         spec["base"] = best if wanted == "auto" else wanted
+        if USE_CHANNELS is True or (USE_CHANNELS == "seasonal" and spec["base"] != "persistence"):
+            spec["channels"] = names
         spec["chosen_on"] = "validation" if len(val_ds) else "training"
         spec["mae"] = maes
         pipe.set_residual_base(spec)

@@ -60,7 +60,7 @@ TASKS = ("forecast", "tag", "classify")
 HEADS = ("residual", "direct")
 _ARGS = ("n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
          "dropout", "bidirectional", "head", "head_layers", "activation", "grud_channels",
-         "init", "baselines")
+         "init", "baselines", "ar_steps", "ar_index")
 #: Initialisations of the recurrent weights: torch's own (uniform in ±1/sqrt(hidden)), or
 #: :func:`init_recurrent_` (Xavier input, orthogonal recurrent weights, forget bias 1).
 INITS = ("torch", "orthogonal")
@@ -184,6 +184,13 @@ class SequenceModel(nn.Module):
         after the baseline itself (``last`` of shape ``(B, 1 + C, horizon)``; see
         :mod:`seqguard.residual_base`). 0 (default): ``last`` is ``(B,)`` (or
         ``(B, 1, horizon)``).
+    ar_steps, ar_index : int
+        Residual forecast head only: a linear autoregressive term (LSTNet's
+        "highway") adds ``Linear(x[:, -ar_steps:, ar_index])`` (weights and bias
+        starting at zero) to the correction, so a correction that is a linear
+        function of the recent target (a trend, a drift between seasons) is learnt
+        directly instead of through the recurrent layers. ``ar_index`` is the target's
+        column in ``x``. 0 (default): no such term.
 
     Raises
     ------
@@ -219,6 +226,8 @@ class SequenceModel(nn.Module):
         grud_channels: Mapping[str, Any] | None = None,
         init: str | None = None,
         baselines: int = 0,
+        ar_steps: int = 0,
+        ar_index: int | None = None,
     ):
         super().__init__()
         n_features = _int("n_features", n_features, 1, "Pass the number of input columns.")
@@ -262,6 +271,18 @@ class SequenceModel(nn.Module):
             raise InputError(f"The 'baselines' option applies to the residual forecast head "
                              f"only, got baselines={baselines} with task={task!r}, "
                              f"head={head!r}. Leave it 0.")
+        ar_steps = _int("ar_steps", ar_steps, 0, "Use 0 for no autoregressive term.")
+        if ar_steps:
+            if task != "forecast" or head != "residual":
+                raise InputError(f"The 'ar_steps' option applies to the residual forecast "
+                                 f"head only, got ar_steps={ar_steps} with task={task!r}, "
+                                 f"head={head!r}. Leave it 0.")
+            ar_index = _int("ar_index", ar_index, 0, "Pass the target's input column.")
+            if ar_index >= n_features:
+                raise InputError(f"The 'ar_index' option must be an input column (0 to "
+                                 f"{n_features - 1}), got {ar_index}.")
+        elif ar_index is not None:
+            raise InputError("The 'ar_index' option needs ar_steps > 0. Leave it unset.")
         if activation is not None:
             activation = _choice("activation", activation, tuple(ACTIVATIONS))
         init = ("torch" if task == "forecast" else "orthogonal") if init is None \
@@ -291,7 +312,10 @@ class SequenceModel(nn.Module):
         }
         if baselines:  # only then: configs of earlier versions stay as they were
             self._config["baselines"] = baselines
+        if ar_steps:
+            self._config["ar_steps"], self._config["ar_index"] = ar_steps, ar_index
         self.baselines = baselines
+        self.ar_steps, self.ar_index = ar_steps, ar_index
         self.n_features, self.task, self.horizon = n_features, task, horizon
         self.n_outputs, self.activation, self.head_kind = n_outputs, activation, head
 
@@ -310,6 +334,11 @@ class SequenceModel(nn.Module):
             self.head = ResidualHead(in_dim, n_out, hidden, head_layers, dropout, baselines)
         else:
             self.head = DirectHead(in_dim, n_out, hidden, head_layers, dropout)
+        self.ar: nn.Linear | None = None
+        if ar_steps:
+            self.ar = nn.Linear(ar_steps, n_out)
+            nn.init.zeros_(self.ar.weight)
+            nn.init.zeros_(self.ar.bias)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -392,6 +421,12 @@ class SequenceModel(nn.Module):
                 raise InputError(f"last must have shape ({B},) or ({B}, {C}, {H}) (the "
                                  f"baselines' forecasts), got {tuple(last.shape)}.")
             pred = self.head(summary, last.to(summary.dtype))
+            if self.ar is not None:
+                k = min(self.ar_steps, x.shape[1])
+                recent = x[:, -k:, self.ar_index]
+                if k < self.ar_steps:  # a shorter window (predict on short history)
+                    recent = torch.cat([recent.new_zeros(B, self.ar_steps - k), recent], 1)
+                pred = pred + self.ar(recent.to(pred.dtype))
         else:
             pred = self.head(summary)
         return apply_activation(pred, self.activation)
