@@ -222,6 +222,14 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="forecast: residual[:auto|persistence|seasonal|climatology] "
                           "predicts a correction to that baseline (auto: the best on "
                           "validation); direct predicts the value itself."),
+        click.option("--norm", type=_Choice(["none", "revin", "revin:affine"]), default="none",
+                     show_default=True,
+                     help="forecast: revin normalises the target's input by each window's "
+                          "observed mean and std and inverts the forecast exactly "
+                          "(revin:affine adds RevIN's learnable scale and shift)."),
+        click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Train K models with seeds seed..seed+K-1 on the same data and "
+                          "average their predictions (probabilities for classify)."),
         click.option("--hidden", type=int, default=64, show_default=True),
         click.option("--layers", type=int, default=2, show_default=True),
         click.option("--dropout", default="auto", show_default=True,
@@ -268,7 +276,7 @@ _EST_KEYS = ("input_len", "horizon", "missing", "scaler", "target_scaler", "scal
              "test_frac", "pad", "max_len", "hidden", "layers", "dropout", "bidirectional",
              "head", "head_layers", "activation", "loss", "optimizer", "lr", "weight_decay",
              "clip", "epochs", "patience", "batch_size", "precision", "seed", "devices",
-             "accelerator", "strategy", "season")
+             "accelerator", "strategy", "season", "norm", "ensemble")
 
 
 def _estimator(target: str, task: str, model_name: str, quiet: bool,

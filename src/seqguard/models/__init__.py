@@ -18,7 +18,9 @@ from .heads import (
     check_activation,
     warn_activation,
 )
+from .ensemble import EnsembleModel
 from .lstm import HEADS, MODELS, TASKS, RecurrentEncoder, SequenceModel
+from .revin import NORMS, WindowNorm
 
 __all__ = [
     "GRUD",
@@ -27,10 +29,13 @@ __all__ = [
     "TASKS",
     "ActivationWarning",
     "DirectHead",
+    "EnsembleModel",
     "ModelWarning",
+    "NORMS",
     "RecurrentEncoder",
     "ResidualHead",
     "SequenceModel",
+    "WindowNorm",
     "check_activation",
     "check_grud_channels",
     "grud_channels_from_names",
