@@ -29,8 +29,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_accuracy import FORECASTS, HOLDOUT, _read_options  # noqa: E402
-from bench_beijing import _value  # noqa: E402
+from bench_accuracy import FORECASTS, HOLDOUT, _read_options
+from bench_beijing import _value
 
 
 def _variant(text: str) -> tuple[str, dict[str, Any]]:

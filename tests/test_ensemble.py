@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from cli_helpers import assert_one_error_line, run_cli
 
 import seqguard
 from seqguard.errors import ArtifactError, InputError
 from seqguard.models import EnsembleModel, SequenceModel
-
-from cli_helpers import assert_one_error_line, run_cli
 
 
 def _series(n: int = 300, seed: int = 0) -> pd.DataFrame:
@@ -147,13 +146,13 @@ def test_cli_fit_with_ensemble_predicts(tmp_path, capsys):
     path = tmp_path / "d.csv"
     _series().to_csv(path, index=False)
     run = tmp_path / "run"
-    code, out, err = run_cli(["fit", str(path), "--target", "y", "--input-len", "16",
+    code, _, err = run_cli(["fit", str(path), "--target", "y", "--input-len", "16",
                               "--horizon", "3", "--epochs", "1", "--hidden", "8",
                               "--ensemble", "2", "--quiet", "--out", str(run)], capsys)
     assert code == 0, err
-    code, out, err = run_cli(["predict", str(run), str(path), "--out",
+    code, _, err = run_cli(["predict", str(run), str(path), "--out",
                               str(tmp_path / "p.csv")], capsys)
     assert code == 0, err
     assert len(pd.read_csv(tmp_path / "p.csv")) > 0
-    code, out, err = run_cli(["diagnose", str(run), str(path)], capsys)
+    code, _, err = run_cli(["diagnose", str(run), str(path)], capsys)
     assert code == 0, err

@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from cli_helpers import assert_one_error_line, run_cli
 
 import seqguard
 from seqguard.errors import InputError
 from seqguard.models import SequenceModel, WindowNorm
-
-from cli_helpers import assert_one_error_line, run_cli
 
 
 def _series(n: int = 360, seed: int = 0) -> pd.DataFrame:

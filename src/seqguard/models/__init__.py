@@ -9,6 +9,7 @@ GRU-D's channel map from the input column names.
 
 from __future__ import annotations
 
+from .ensemble import EnsembleModel
 from .grud import GRUD, check_grud_channels, grud_channels_from_names
 from .heads import (
     ActivationWarning,
@@ -18,7 +19,6 @@ from .heads import (
     check_activation,
     warn_activation,
 )
-from .ensemble import EnsembleModel
 from .lstm import HEADS, MODELS, TASKS, RecurrentEncoder, SequenceModel
 from .revin import NORMS, WindowNorm
 
@@ -26,12 +26,12 @@ __all__ = [
     "GRUD",
     "HEADS",
     "MODELS",
+    "NORMS",
     "TASKS",
     "ActivationWarning",
     "DirectHead",
     "EnsembleModel",
     "ModelWarning",
-    "NORMS",
     "RecurrentEncoder",
     "ResidualHead",
     "SequenceModel",

@@ -30,7 +30,7 @@ __all__ = ["EnsembleModel"]
 class EnsembleModel(nn.Module):
     """The average of ``members`` (all of one config), called like a member."""
 
-    def __init__(self, members: Sequence[nn.Module]):
+    def __init__(self, members: Sequence[Any]):
         super().__init__()
         if len(members) < 2:
             raise ValueError("an ensemble needs at least two members")
@@ -49,10 +49,12 @@ class EnsembleModel(nn.Module):
     @property
     def config(self) -> dict[str, Any]:
         """The members' config (they share it)."""
-        return self.members[0].config
+        first: Any = self.members[0]
+        return dict(first.config)
 
     def describe(self) -> str:
-        return f"ensemble of {len(self.members)}: {self.members[0].describe()}"
+        first: Any = self.members[0]
+        return f"ensemble of {len(self.members)}: {first.describe()}"
 
     def forward(self, x: torch.Tensor, last: torch.Tensor | None = None,
                 lengths: torch.Tensor | None = None,

@@ -324,6 +324,7 @@ class SequenceModel(nn.Module):
         self.norm: WindowNorm | None = None
         if norm != "none":  # likewise
             self._config.update(norm=norm, norm_target=norm_target, norm_floor=floor)
+            assert norm_target is not None
             self.norm = WindowNorm(norm_target, (floor[0], floor[1]),
                                    affine=norm == "revin:affine")
         self.baselines = baselines
@@ -421,12 +422,13 @@ class SequenceModel(nn.Module):
                 raise InputError(f"lengths must be between 1 and {x.shape[1]} (the padded "
                                  f"length), got values from {lo} to {hi}.")
         stats = None
-        if self.norm is not None:
+        norm = self.norm
+        if norm is not None:
             if y_in is None:
                 raise InputError("A model with norm='revin' needs `y_in`, the scaled target "
                                  "over each input window (batch['y_in']).")
-            stats = self.norm.stats(x, y_in)
-            x = self.norm.inputs(x, stats)
+            stats = norm.stats(x, y_in)
+            x = norm.inputs(x, stats)
         seq, summary = self.encoder(x, lengths, need_sequence=self.task == "tag")
         if self.task == "tag":
             assert seq is not None
@@ -443,9 +445,10 @@ class SequenceModel(nn.Module):
                 raise InputError(f"last must have shape ({B},) or ({B}, {C}, {H}) (the "
                                  f"baselines' forecasts), got {tuple(last.shape)}.")
             last = last.to(summary.dtype)
-            pred = self.head(summary, last if stats is None else self.norm.base(last, stats))
+            pred = self.head(summary, last if norm is None or stats is None
+                             else norm.base(last, stats))
         else:
             pred = self.head(summary)
-        if stats is not None:
-            pred = self.norm.invert(pred, stats)
+        if norm is not None and stats is not None:
+            pred = norm.invert(pred, stats)
         return apply_activation(pred, self.activation)
