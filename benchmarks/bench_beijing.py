@@ -93,7 +93,11 @@ def run_seed(seed: int, overrides: dict[str, Any], features: str = FEATURES,
             "best_epoch": est.budget_["best_epoch"],  # 0: the untrained start
             "val_loss": [round(float(v), 4) for v in est.history_["val_loss"]],
             "n_windows": m["n_windows"], "guard_events": m["guard_events"],
-            "batch_size": est.budget_["batch_size"], "seconds": round(seconds, 1)}
+            "batch_size": est.budget_["batch_size"], "seconds": round(seconds, 1),
+            # --set ensemble=K: each member's own test MAE and fit time
+            **({"members": [{"seed": r["seed"], "mae": r["test"]["mae"],
+                             "best_epoch": r["best_epoch"], "seconds": r["fit_seconds"]}
+                            for r in m["ensemble"]["members"]]} if "ensemble" in m else {})}
 
 
 def _by_horizon(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,9 @@ A run directory holds (DESIGN.md, "Run directory")::
       audit.json          audit findings of the training data
       diagnosis.json      guard and diagnose findings
       report.html         optional (an extra file)
+      model.K.safetensors, history.K.csv
+                          member K >= 1 of an ensemble (``--ensemble``; extra files,
+                          see :func:`member_files`); member 0 is model.safetensors
       MANIFEST.json       written last: SHA-256 and size of every file above
 
 Guarantees:
@@ -60,7 +63,9 @@ __all__ = [
     "MANIFEST",
     "REQUIRED_FILES",
     "Run",
+    "load_member",
     "load_run",
+    "member_files",
     "save_run",
     "update_run",
     "verify_run",
@@ -634,3 +639,64 @@ def load_run(run_dir: str | os.PathLike[str]) -> Run:
         manifest=m,
     )
 
+
+
+# ----------------------------------------------------------------- ensembles
+def member_weights_name(k: int) -> str:
+    """The weights file of ensemble member ``k`` >= 1 (member 0: ``model.safetensors``)."""
+    return f"model.{int(k)}.safetensors"
+
+
+def member_history_name(k: int) -> str:
+    """The training log of ensemble member ``k`` >= 1 (member 0: ``history.csv``)."""
+    return f"history.{int(k)}.csv"
+
+
+def member_files(state_dicts: list[Mapping[str, torch.Tensor]],
+                 histories: list[pd.DataFrame | list[dict[str, Any]] | None]
+                 ) -> dict[str, bytes | str]:
+    """The extra files of ensemble members 1..K-1, for ``save_run(extra_files=...)``.
+
+    Weights are safetensors bytes (finite only, as ``model.safetensors``), logs CSV.
+    """
+    from safetensors.torch import save
+
+    out: dict[str, bytes | str] = {}
+    for k, sd in enumerate(state_dicts, start=1):
+        out[member_weights_name(k)] = save(_check_state_dict(sd), metadata={"format": "pt"})
+        history = histories[k - 1] if k - 1 < len(histories) else None
+        buf = io.StringIO()
+        _history_frame(history).to_csv(buf, index=False)
+        out[member_history_name(k)] = buf.getvalue()
+    return out
+
+
+def load_member(run: Run, k: int) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
+    """Weights and training log of ensemble member ``k`` >= 1 of a loaded run.
+
+    Raises
+    ------
+    ArtifactError
+        The member's weights are not listed in the manifest (checked, with their
+        SHA-256, by :func:`load_run`), cannot be read or are not finite.
+    """
+    name = member_weights_name(k)
+    if name not in run.manifest.get("files", {}):
+        raise ArtifactError(f"{name} is missing from run directory {str(run.path)!r} "
+                            f"(pipeline.json says the run is an ensemble with member {k}). "
+                            "Refit, or restore the file.")
+    try:
+        tensors = load_file(str(run.path / name), device="cpu")
+    except _READ_ERRORS as e:
+        raise ArtifactError(f"{name} in run directory {str(run.path)!r} cannot be read "
+                            f"({type(e).__name__}: {e}). Refit, or restore the file."
+                            ) from None
+    if any((t.is_floating_point() or t.is_complex()) and not bool(torch.isfinite(t).all())
+           for t in tensors.values()):
+        raise ArtifactError(f"{name} in run directory {str(run.path)!r} holds non-finite "
+                            "weights. Refit.")
+    history = pd.DataFrame()
+    path = run.path / member_history_name(k)
+    if path.is_file() and path.read_text(encoding="utf-8").strip():
+        history = pd.read_csv(path)
+    return dict(tensors), history

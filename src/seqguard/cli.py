@@ -224,7 +224,16 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
                           "the best on validation); direct predicts the value itself."),
         click.option("--ar", default="auto", show_default=True,
                      help="forecast, residual head: the recent target steps added linearly "
-                          "to the correction (auto: the whole input window; 0: none)."),
+                          "to the correction (auto: the last two seasons where the base is "
+                          "seasonal; 0: none)."),
+        click.option("--norm", type=_Choice(["none", "revin", "revin:affine"]), default="none",
+                     show_default=True,
+                     help="forecast: revin normalises the target's input by each window's "
+                          "observed mean and std and inverts the forecast exactly "
+                          "(revin:affine adds RevIN's learnable scale and shift)."),
+        click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Train K models with seeds seed..seed+K-1 on the same data and "
+                          "average their predictions (probabilities for classify)."),
         click.option("--hidden", type=int, default=64, show_default=True),
         click.option("--layers", type=int, default=2, show_default=True),
         click.option("--dropout", default="auto", show_default=True,
@@ -271,7 +280,7 @@ _EST_KEYS = ("input_len", "horizon", "missing", "scaler", "target_scaler", "scal
              "test_frac", "pad", "max_len", "hidden", "layers", "dropout", "bidirectional",
              "head", "ar", "head_layers", "activation", "loss", "optimizer", "lr", "weight_decay",
              "clip", "epochs", "patience", "batch_size", "precision", "seed", "devices",
-             "accelerator", "strategy", "season")
+             "accelerator", "strategy", "season", "norm", "ensemble")
 
 
 def _estimator(target: str, task: str, model_name: str, quiet: bool,

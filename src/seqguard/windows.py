@@ -393,6 +393,7 @@ class ForecastWindows(_Windows):
             })
         self._xv = _window_view(self.X, L)
         self._yv = _window_view(self.y, H)
+        self._yin = _window_view(self.y, L)
         #: Optional ``f(ends, horizon) -> (B, C, H)`` float32: the baselines' forecasts
         #: given as ``"last"`` instead of the last observed value (see
         #: :mod:`seqguard.residual_base`); set by the pipeline.
@@ -442,8 +443,9 @@ class ForecastWindows(_Windows):
             missing; ``"y_mask"`` (B, H) bool, True where observed; ``"last"`` (B,)
             float32, the last observed target at or before the last input step (with
             a :attr:`baseline`: ``(B, C, H)``, the baselines' forecasts, channel 0 the
-            one the residual head starts from); ``"start"`` (B,) int64 absolute start
-            rows.
+            one the residual head starts from); ``"y_in"`` (B, L) float32, the target
+            over the input window, NaN where missing (for ``norm="revin"``);
+            ``"start"`` (B,) int64 absolute start rows.
         """
         st = self.starts[_indices(idx, len(self))]
         L = self.input_len
@@ -452,7 +454,8 @@ class ForecastWindows(_Windows):
             self.baseline(st + (L - 1), self.horizon)
         return {"x": _to_torch(self._xv[st]), "y": _to_torch(y),
                 "y_mask": _to_torch(~np.isnan(y)),
-                "last": _to_torch(last), "start": _to_torch(st)}
+                "last": _to_torch(last), "y_in": _to_torch(self._yin[st]),
+                "start": _to_torch(st)}
 
     def target_rows(self, idx: Any = None) -> np.ndarray:
         """Absolute row of every target: shape (n_windows, H) int64 (or (len(idx), H)).

@@ -112,8 +112,14 @@ def _probe_time_checks(est: Any, history: list[dict[str, Any]], ctx: dict[str, A
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(16, steps, n_features, generator=gen)
     model = est.model_
-    run = _Run(model, lambda b: model(b["x"], last=b.get("last")))
-    found = _time_checks(run, {"x": x, "last": torch.zeros(16)}, history, ctx)
+    extra = (lambda b: {"y_in": b.get("y_in")}) if getattr(model, "needs_y_in", False) \
+        else (lambda b: {})
+    run = _Run(model, lambda b: model(b["x"], last=b.get("last"), **extra(b)))
+    probe = {"x": x, "last": torch.zeros(16)}
+    target = (getattr(est, "model_config_", {}) or {}).get("norm_target")
+    if target is not None:  # norm="revin" reads the target over the window too
+        probe["y_in"] = x[..., int(target)].clone()
+    found = _time_checks(run, probe, history, ctx)
     if "time_profile" in ctx:
         ctx["time_profile"]["probe"] = "standard-normal inputs"
     for f in found:

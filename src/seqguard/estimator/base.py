@@ -13,6 +13,7 @@ JSON-safe values, library versions). The task classes override the hooks
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +61,8 @@ class _SequenceEstimator(BaseEstimator):
                  batch_size: int | str = "auto", precision: str = "32", seed: int = 0,
                  devices: Any = "auto", accelerator: str = "cpu", strategy: str = "auto",
                  season: int | None = None, progress: bool | None = None,
-                 read_options: dict[str, Any] | None = None) -> None:
+                 read_options: dict[str, Any] | None = None, norm: str = "none",
+                 ensemble: int = 1) -> None:
         self.target = target
         self.input_len = input_len
         self.horizon = horizon
@@ -105,6 +107,8 @@ class _SequenceEstimator(BaseEstimator):
         self.season = season
         self.progress = progress
         self.read_options = read_options
+        self.norm = norm
+        self.ensemble = ensemble
 
     # ------------------------------------------------------------------ parts
     def make_pipeline(self) -> Pipeline:
@@ -133,6 +137,7 @@ class _SequenceEstimator(BaseEstimator):
             if ar and kw["head"] == "residual" and self.target in prep.feature_names:
                 kw.update(ar_steps=min(ar, self.input_len),
                           ar_index=prep.feature_names.index(self.target))
+            kw.update(self._norm_options(prep))
         if self.task == "classify":
             n = int(self.pipeline_.n_classes_)
             kw["n_outputs"] = 1 if n <= 2 else n
@@ -151,6 +156,37 @@ class _SequenceEstimator(BaseEstimator):
             if len(y):
                 warn_activation(self.activation, float(y.min()), float(y.max()))
         return model
+
+    def _norm_options(self, prep: Prepared) -> dict[str, Any]:
+        """The model options of ``norm="revin"`` (forecast): the target's input column
+        and the std floors, a share of the training std (:mod:`seqguard.models.revin`)."""
+        from ..models.revin import FLOOR, parse_norm
+
+        norm = parse_norm(self.norm)
+        if norm == "none":
+            return {}
+        t = list(prep.feature_names).index(self.target)
+        train = (prep.part == TRAIN) & np.isfinite(prep.y)
+        floors = []
+        for v in (prep.X[train, t], prep.y[train]):
+            sd = float(np.std(v.astype(np.float64))) if len(v) else 0.0
+            floors.append(FLOOR * sd if sd > 0 else FLOOR)
+        return {"norm": norm, "norm_target": t, "norm_floor": floors}
+
+    def _check_norm_ensemble(self) -> int:
+        """Validate ``norm`` and ``ensemble`` before any work; the ensemble size."""
+        from ..models.revin import parse_norm
+
+        if parse_norm(self.norm) != "none" and self.task != "forecast":
+            raise InputError(f"--norm {self.norm} (per-window normalisation of the target) "
+                             f"applies to --task forecast only, got --task {self.task}. "
+                             "Pass --norm none.")
+        k = self.ensemble
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise InputError(f"The 'ensemble' option (--ensemble) must be an integer >= 1 "
+                             f"(the number of models, trained with seeds seed..seed+K-1); "
+                             f"got {k!r} instead.")
+        return int(k)
 
     #: ``dropout="auto"``: this between recurrent layers (and after dense head layers) for
     #: ``forecast``; none for the other tasks or where it has no effect (one layer, no
@@ -243,6 +279,7 @@ class _SequenceEstimator(BaseEstimator):
 
             parse_head(self.head)  # a bad --head fails before any work
         resolve_batch_size(self.batch_size, 1)  # a bad --batch-size fails before any work
+        n_members = self._check_norm_ensemble()
         self._check_parts(test_data, val_data)
         table, facts = self._table(data, fit=True)
         self.freq_ = table.freq
@@ -263,15 +300,9 @@ class _SequenceEstimator(BaseEstimator):
             self.climatology_ = self._fit_climatology(prep)
         self._prepare_head(prep, given["val"][0] if given["val"] else prep, val_ds,
                            [g[0] for g in given.values() if g])
-        torch.manual_seed(self.seed)
-        model = self._build_model(prep)
-        self.model_config_ = dict(model.config)
         n_train = len(prep.train)
         self._batch_size = resolve_batch_size(self.batch_size, n_train)
         steps = steps_per_epoch(n_train, self._batch_size)
-        # real DataLoaders (one gather per batch) so that Lightning can inspect them
-        train = WindowLoader(prep.train, self._batch_size, shuffle=True,
-                             seed=self.seed).torch_loader()
         val = WindowLoader(val_ds, max(self._batch_size, 512)).torch_loader() \
             if len(val_ds) else None
         stats = None
@@ -279,19 +310,37 @@ class _SequenceEstimator(BaseEstimator):
             y_train = prep.y[(prep.part == TRAIN) & np.isfinite(prep.y)]
             stats = {"mean": float(y_train.mean()), "std": float(y_train.std())} \
                 if len(y_train) else None
-        result = fit_model(
-            model, train, val, task=self.task,
-            loss=self.loss if self.task != "classify" else "l1",
-            optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
-            clip=self.clip, epochs=self.epochs, patience=self.patience,
-            precision=self.precision, seed=self.seed, devices=self.devices,
-            accelerator=self.accelerator, strategy=self.strategy,
-            checkpoint_dir=checkpoint_dir, resume=resume, progress=self.progress,
-            target_stats=stats, feature_names=self.feature_names_)
-        self.model_ = model.eval()
+        members = []
+        for k in range(n_members):  # --ensemble K: seeds seed..seed+K-1, same data
+            seed = int(self.seed) + k
+            t0 = time.perf_counter()
+            torch.manual_seed(seed)
+            model = self._build_model(prep)
+            # real DataLoaders (one gather per batch) so that Lightning can inspect them
+            train = WindowLoader(prep.train, self._batch_size, shuffle=True,
+                                 seed=seed).torch_loader()
+            ckpt = checkpoint_dir if k == 0 or checkpoint_dir is None else \
+                str(Path(checkpoint_dir) / f"member-{k}")
+            result = fit_model(
+                model, train, val, task=self.task,
+                loss=self.loss if self.task != "classify" else "l1",
+                optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
+                clip=self.clip, epochs=self.epochs, patience=self.patience,
+                precision=self.precision, seed=seed, devices=self.devices,
+                accelerator=self.accelerator, strategy=self.strategy,
+                checkpoint_dir=ckpt, resume=resume, progress=self.progress,
+                target_stats=stats, feature_names=self.feature_names_)
+            members.append((model.eval(), result, time.perf_counter() - t0))
+        model, result, _ = members[0]
+        self.model_config_ = dict(model.config)
+        self.model_ = model if n_members == 1 else self._ensemble_model(members)
         self.history_ = result.history
         self.events_ = list(result.events)
         self.findings_ = list(result.findings)
+        for k, (_, r, _) in enumerate(members[1:], start=1):  # tagged with their member
+            self.events_ += [dict(e, member=k) for e in r.events]
+            self.findings_ += [dict(f, member=k) for f in r.findings]
+        guard_events = sum(r.guard_events for _, r, _ in members)
         self.budget_ = {"batch_size": self._batch_size,
                         "auto": isinstance(self.batch_size, str), "n_train": n_train,
                         "steps_per_epoch": steps, "epochs_run": len(result.history),
@@ -314,13 +363,43 @@ class _SequenceEstimator(BaseEstimator):
             self.prep_summary_["n_windows"] = dict(self.n_windows_)
             self.prep_summary_["given_data"] = dict(self.given_data_)
         self._learn(prep, facts)
-        if given["test"]:
-            test_prep, test_facts = given["test"]
-            self.metrics_ = self._score(test_prep, "all", test_facts,
-                                        guard_events=result.guard_events)
-        else:
-            self.metrics_ = self._score(prep, "test", facts, guard_events=result.guard_events)
+        test_prep, test_which, test_facts = (given["test"][0], "all", given["test"][1]) \
+            if given["test"] else (prep, "test", facts)
+        self.metrics_ = self._score(test_prep, test_which, test_facts,
+                                    guard_events=guard_events)
+        if n_members > 1:
+            self.metrics_["ensemble"] = self._ensemble_summary(members, test_prep, test_which,
+                                                               test_facts)
         return self
+
+    # --------------------------------------------------------------- ensemble
+    def _ensemble_model(self, members: list[Any]) -> Any:
+        from ..models.ensemble import EnsembleModel
+
+        self.member_histories_ = [r.history for _, r, _ in members[1:]]
+        return EnsembleModel([m for m, _, _ in members]).eval()
+
+    def _ensemble_summary(self, members: list[Any], prep: Prepared, which: str,
+                          facts: Any) -> dict[str, Any]:
+        """metrics.json's ``ensemble``: each member's seed, validation score, fit time
+        and test scores (docs/ensemble.md)."""
+        ensemble = self.model_
+        rows = []
+        try:
+            for k, (model, r, seconds) in enumerate(members):
+                self.model_ = model
+                test = self._score(prep, which, facts, guard_events=r.guard_events)["test"]
+                rows.append({"member": k, "seed": int(self.seed) + k,
+                             "best_val_loss": r.best_val_loss, "best_epoch": r.best_epoch,
+                             "epochs_run": len(r.history), "stopped_reason": r.stopped_reason,
+                             "guard_events": r.guard_events, "fit_seconds": round(seconds, 3),
+                             "test": {k2: v for k2, v in test.items() if k2 != "by_horizon"}})
+        finally:
+            self.model_ = ensemble
+        return {"k": len(members), "seeds": [row["seed"] for row in rows],
+                "combine": "mean of the probabilities" if self.task == "classify"
+                else "mean of the predictions",
+                "fit_seconds": round(sum(m[2] for m in members), 3), "members": rows}
 
     # ---------------------------------------------------------- given parts
     _UNIT = "windows"
@@ -454,7 +533,7 @@ class _SequenceEstimator(BaseEstimator):
         with torch.no_grad():
             for batch in WindowLoader(ds, 1024):
                 out = self.model_(batch["x"], last=batch.get("last"),
-                                  lengths=batch.get("lengths"))
+                                  lengths=batch.get("lengths"), y_in=batch.get("y_in"))
                 outs.append(out.float().numpy())
         if not outs:
             return np.empty((0, self.horizon if self.task == "forecast" else 1))
@@ -586,9 +665,15 @@ class _SequenceEstimator(BaseEstimator):
         }
         diagnosis = {"findings": self.findings_, "events": self.events_,
                      "windows": _jsonable(self.prep_summary_)}
-        return save_run(run_dir, state_dict=self.model_.state_dict(), pipeline=pipeline,
+        from ..artifact import member_files
+
+        members = getattr(self.model_, "members", None)
+        first = members[0] if members is not None else self.model_
+        extra = {} if members is None else member_files(
+            [m.state_dict() for m in members[1:]], getattr(self, "member_histories_", []))
+        return save_run(run_dir, state_dict=first.state_dict(), pipeline=pipeline,
                         metrics=self.metrics_, history=self.history_, audit=self.audit_,
-                        diagnosis=diagnosis, overwrite=overwrite)
+                        diagnosis=diagnosis, overwrite=overwrite, extra_files=extra or None)
 
     def grid_summary(self) -> str:
         """One line on the time grid of the training data and the window spans.

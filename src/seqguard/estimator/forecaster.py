@@ -163,7 +163,9 @@ class Forecaster(_SequenceEstimator):
             last = inputs(ends, H)
         with torch.no_grad():
             z = self.model_(torch.from_numpy(np.ascontiguousarray(prep.X[window])),
-                            last=torch.from_numpy(last)).float().numpy()
+                            last=torch.from_numpy(last),
+                            y_in=torch.from_numpy(np.ascontiguousarray(prep.y[window]))
+                            ).float().numpy()
         groups = self.pipeline_.series_groups(prep.table)[ends]
         pred = self.pipeline_.target_scaler_.inverse_transform(z.astype(np.float64),
                                                                groups=groups)

@@ -41,6 +41,25 @@ def load(run_dir: str | Path) -> _SequenceEstimator:
         raise ArtifactError(f"{Path(run_dir) / 'model.safetensors'} does not fit the model in "
                             f"pipeline.json ({str(exc).splitlines()[0]}). Refit.") from None
     est.model_ = model.eval()
+    k_members = int(spec["params"].get("ensemble", 1) or 1)
+    if k_members > 1:  # --ensemble K: members 1..K-1 in model.K.safetensors
+        from ..artifact import load_member
+        from ..models.ensemble import EnsembleModel
+
+        members, histories = [model], []
+        for k in range(1, k_members):
+            state, history = load_member(run, k)
+            member = SequenceModel.from_config(spec["model"])
+            try:
+                member.load_state_dict(state)
+            except RuntimeError as exc:
+                raise ArtifactError(f"{Path(run_dir) / f'model.{k}.safetensors'} does not fit "
+                                    f"the model in pipeline.json "
+                                    f"({str(exc).splitlines()[0]}). Refit.") from None
+            members.append(member.eval())
+            histories.append(history)
+        est.model_ = EnsembleModel(members).eval()
+        est.member_histories_ = histories
     est.model_config_ = dict(spec["model"])
     est.feature_names_ = list(spec["feature_names"])
     est.n_windows_ = dict(spec.get("n_windows", {}))

@@ -9,6 +9,7 @@ GRU-D's channel map from the input column names.
 
 from __future__ import annotations
 
+from .ensemble import EnsembleModel
 from .grud import GRUD, check_grud_channels, grud_channels_from_names
 from .heads import (
     ActivationWarning,
@@ -19,18 +20,22 @@ from .heads import (
     warn_activation,
 )
 from .lstm import HEADS, MODELS, TASKS, RecurrentEncoder, SequenceModel
+from .revin import NORMS, WindowNorm
 
 __all__ = [
     "GRUD",
     "HEADS",
     "MODELS",
+    "NORMS",
     "TASKS",
     "ActivationWarning",
     "DirectHead",
+    "EnsembleModel",
     "ModelWarning",
     "RecurrentEncoder",
     "ResidualHead",
     "SequenceModel",
+    "WindowNorm",
     "check_activation",
     "check_grud_channels",
     "grud_channels_from_names",

@@ -52,6 +52,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..errors import InputError, did_you_mean
 from .grud import GRUD, check_grud_channels
 from .heads import ACTIVATIONS, DirectHead, ModelWarning, ResidualHead, apply_activation
+from .revin import WindowNorm, parse_norm
 
 __all__ = ["HEADS", "MODELS", "TASKS", "RecurrentEncoder", "SequenceModel"]
 
@@ -60,7 +61,8 @@ TASKS = ("forecast", "tag", "classify")
 HEADS = ("residual", "direct")
 _ARGS = ("n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
          "dropout", "bidirectional", "head", "head_layers", "activation", "grud_channels",
-         "init", "baselines", "ar_steps", "ar_index")
+         "init", "baselines", "ar_steps", "ar_index", "norm", "norm_target",
+         "norm_floor")
 #: Initialisations of the recurrent weights: torch's own (uniform in ±1/sqrt(hidden)), or
 #: :func:`init_recurrent_` (Xavier input, orthogonal recurrent weights, forget bias 1).
 INITS = ("torch", "orthogonal")
@@ -191,6 +193,15 @@ class SequenceModel(nn.Module):
         function of the recent target (a trend, a drift between seasons) is learnt
         directly instead of through the recurrent layers. ``ar_index`` is the target's
         column in ``x``. 0 (default): no such term.
+    norm : {"none", "revin", "revin:affine"}, optional
+        ``forecast`` only: normalise the target's input column by each window's own
+        observed mean and std and invert the forecast exactly
+        (:mod:`seqguard.models.revin`); ``forward`` then needs ``y_in``. Default none.
+    norm_target : int, optional
+        With ``norm``: the column of the target in the inputs (required).
+    norm_floor : [float, float], optional
+        With ``norm``: the std floors of that column and of the scaled target
+        (default ``[0.01, 0.01]``).
 
     Raises
     ------
@@ -228,6 +239,9 @@ class SequenceModel(nn.Module):
         baselines: int = 0,
         ar_steps: int = 0,
         ar_index: int | None = None,
+        norm: str | None = None,
+        norm_target: int | None = None,
+        norm_floor: Any = None,
     ):
         super().__init__()
         n_features = _int("n_features", n_features, 1, "Pass the number of input columns.")
@@ -283,6 +297,23 @@ class SequenceModel(nn.Module):
                                  f"{n_features - 1}), got {ar_index}.")
         elif ar_index is not None:
             raise InputError("The 'ar_index' option needs ar_steps > 0. Leave it unset.")
+        norm = parse_norm(norm)
+        if norm != "none":
+            if task != "forecast":
+                raise InputError(f"The 'norm' option (per-window normalisation of the target) "
+                                 f"applies to task='forecast' only, got norm={norm!r} with "
+                                 f"task={task!r}. Pass --norm none.")
+            norm_target = _int("norm_target", norm_target, 0,
+                               "Pass the column of the target in the inputs.")
+            if norm_target >= n_features:
+                raise InputError(f"norm_target {norm_target} is not a column of the "
+                                 f"{n_features} inputs. Pass the column of the target.")
+            floor = [0.01, 0.01] if norm_floor is None else [float(v) for v in norm_floor]
+            if len(floor) != 2 or not all(v > 0 for v in floor):
+                raise InputError(f"norm_floor must be two positive numbers, got {norm_floor!r}.")
+        elif norm_target is not None or norm_floor is not None:
+            raise InputError("The 'norm_target' and 'norm_floor' options apply with "
+                             "norm='revin' only. Leave them unset.")
         if activation is not None:
             activation = _choice("activation", activation, tuple(ACTIVATIONS))
         init = ("torch" if task == "forecast" else "orthogonal") if init is None \
@@ -314,6 +345,12 @@ class SequenceModel(nn.Module):
             self._config["baselines"] = baselines
         if ar_steps:
             self._config["ar_steps"], self._config["ar_index"] = ar_steps, ar_index
+        self.norm: WindowNorm | None = None
+        if norm != "none":  # likewise
+            self._config.update(norm=norm, norm_target=norm_target, norm_floor=floor)
+            assert norm_target is not None
+            self.norm = WindowNorm(norm_target, (floor[0], floor[1]),
+                                   affine=norm == "revin:affine")
         self.baselines = baselines
         self.ar_steps, self.ar_index = ar_steps, ar_index
         self.n_features, self.task, self.horizon = n_features, task, horizon
@@ -339,6 +376,11 @@ class SequenceModel(nn.Module):
             self.ar = nn.Linear(ar_steps, n_out)
             nn.init.zeros_(self.ar.weight)
             nn.init.zeros_(self.ar.bias)
+
+    @property
+    def needs_y_in(self) -> bool:
+        """True with ``norm``: ``forward`` reads ``y_in``, the target over the window."""
+        return self.norm is not None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -376,7 +418,8 @@ class SequenceModel(nn.Module):
         return cls(**dict(config))
 
     def forward(self, x: torch.Tensor, last: torch.Tensor | None = None,
-                lengths: torch.Tensor | None = None) -> torch.Tensor:
+                lengths: torch.Tensor | None = None,
+                y_in: torch.Tensor | None = None) -> torch.Tensor:
         """Predict from a batch.
 
         Parameters
@@ -388,6 +431,9 @@ class SequenceModel(nn.Module):
             (:mod:`seqguard.residual_base`); required by the residual head.
         lengths : Tensor (B,) int64, optional
             Valid steps of each right-padded sequence (1..L); any task accepts it.
+        y_in : Tensor (B, L) float32, optional
+            The scaled target over the input window, NaN where missing (the batch's
+            ``"y_in"``); required with ``norm``, ignored otherwise.
 
         Returns
         -------
@@ -405,6 +451,14 @@ class SequenceModel(nn.Module):
             if lo < 1 or hi > x.shape[1]:
                 raise InputError(f"lengths must be between 1 and {x.shape[1]} (the padded "
                                  f"length), got values from {lo} to {hi}.")
+        stats = None
+        norm = self.norm
+        if norm is not None:
+            if y_in is None:
+                raise InputError("A model with norm='revin' needs `y_in`, the scaled target "
+                                 "over each input window (batch['y_in']).")
+            stats = norm.stats(x, y_in)
+            x = norm.inputs(x, stats)
         seq, summary = self.encoder(x, lengths, need_sequence=self.task == "tag")
         if self.task == "tag":
             assert seq is not None
@@ -427,6 +481,11 @@ class SequenceModel(nn.Module):
                 if k < self.ar_steps:  # a shorter window (predict on short history)
                     recent = torch.cat([recent.new_zeros(B, self.ar_steps - k), recent], 1)
                 pred = pred + self.ar(recent.to(pred.dtype))
+            last = last.to(summary.dtype)
+            pred = self.head(summary, last if norm is None or stats is None
+                             else norm.base(last, stats))
         else:
             pred = self.head(summary)
+        if norm is not None and stats is not None:
+            pred = norm.invert(pred, stats)
         return apply_activation(pred, self.activation)

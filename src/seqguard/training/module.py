@@ -267,7 +267,9 @@ class SeqguardModule(L.LightningModule):
 
     # ------------------------------------------------------------------ loss
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
-        return self.model(batch["x"], last=batch.get("last"), lengths=batch.get("lengths"))
+        extra = {"y_in": batch.get("y_in")} if getattr(self.model, "needs_y_in", False) else {}
+        return self.model(batch["x"], last=batch.get("last"), lengths=batch.get("lengths"),
+                          **extra)
 
     def loss_from(self, pred: torch.Tensor, batch: dict[str, torch.Tensor]
                   ) -> tuple[torch.Tensor, torch.Tensor]:
