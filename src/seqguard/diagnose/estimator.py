@@ -107,7 +107,8 @@ def _estimator_data_checks(est: Any, data: Any, task: str, direct: bool, batch_s
     idx = _spread(len(ds), max_windows)
     batches = (ds.gather(idx[a:a + batch_size]) for a in range(0, len(idx), batch_size))
     model = est.model_
-    run = _Run(model, lambda b: model(b["x"], last=b.get("last"), lengths=b.get("lengths")))
+    run = _Run(model, lambda b: model(b["x"], last=b.get("last"), lengths=b.get("lengths"),
+                                      **({"static": b["static"]} if "static" in b else {})))
     res = run.over(batches, names)
     found += res.findings
     if res.first_batch is not None:

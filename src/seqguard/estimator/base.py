@@ -60,7 +60,9 @@ class _SequenceEstimator(BaseEstimator):
                  batch_size: int | str = "auto", precision: str = "32", seed: int = 0,
                  devices: Any = "auto", accelerator: str = "cpu", strategy: str = "auto",
                  season: int | None = None, progress: bool | None = None,
-                 read_options: dict[str, Any] | None = None) -> None:
+                 read_options: dict[str, Any] | None = None, pool: str = "auto",
+                 static: Any = "auto", class_weight: str | None = None,
+                 select: str = "auto") -> None:
         self.target = target
         self.input_len = input_len
         self.horizon = horizon
@@ -104,12 +106,41 @@ class _SequenceEstimator(BaseEstimator):
         self.season = season
         self.progress = progress
         self.read_options = read_options
+        self.pool = pool
+        self.static = static
+        self.class_weight = class_weight
+        self.select = select
 
     # ------------------------------------------------------------------ parts
     def make_pipeline(self) -> Pipeline:
         """The unfitted preprocessing pipeline these parameters describe."""
         kw = {k: getattr(self, k) for k in _PIPELINE_PARAMS}
-        return Pipeline(self.target, task=self.task, **kw)
+        return Pipeline(self.target, task=self.task, static=self._static_spec(), **kw)
+
+    def _static_spec(self) -> Any:
+        """The pipeline's ``static``: ``"auto"`` is ``AUTO_STATIC`` for ``classify`` and
+        none for the other tasks (anything else is an error there, raised by the
+        pipeline)."""
+        s = self.static
+        if s is None or (isinstance(s, str) and s.strip().lower() == "auto"):
+            return getattr(self, "AUTO_STATIC", None) if self.task == "classify" else None
+        return s
+
+    def _check_task_options(self) -> None:
+        """``pool``, ``class_weight`` and ``select`` apply to ``classify`` only (the
+        classifier checks their values instead)."""
+        for name, value in (("pool", self.pool), ("class_weight", self.class_weight),
+                            ("select", self.select)):
+            if value is None or (isinstance(value, str)
+                                 and value.strip().lower() in ("auto", "none", "")):
+                continue
+            flag = "--" + name.replace("_", "-")
+            raise InputError(f"The {flag} option applies to --task classify only; got "
+                             f"{flag} {value} with --task {self.task}. Leave it unset.")
+
+    def _train_options(self, prep: Prepared, val_ds: Any) -> dict[str, Any]:
+        """Task-specific ``fit_model`` options (classify: monitor, class weights)."""
+        return {}
 
     def _read(self, data: Any) -> Table:
         from ..io import read
@@ -131,6 +162,9 @@ class _SequenceEstimator(BaseEstimator):
         if self.task == "classify":
             n = int(self.pipeline_.n_classes_)
             kw["n_outputs"] = 1 if n <= 2 else n
+            kw["pool"] = self._resolve_pool()
+            static = getattr(self.pipeline_, "static_", None)
+            kw["n_static"] = len(static.feature_names_) if static is not None else 0
         else:
             kw["activation"] = self.activation
         if self.model == "grud":
@@ -151,6 +185,10 @@ class _SequenceEstimator(BaseEstimator):
     #: ``forecast``; none for the other tasks or where it has no effect (one layer, no
     #: dense head). Measured on Beijing PM2.5, docs/training.md.
     AUTO_DROPOUT = 0.1
+
+    def _resolve_pool(self) -> str:
+        """The classifier's pooling (``pool="auto"``: the classify default)."""
+        return "last"
 
     def _resolve_dropout(self) -> float:
         """The dropout to build the model with: ``self.dropout``, or the ``"auto"`` choice."""
@@ -208,6 +246,7 @@ class _SequenceEstimator(BaseEstimator):
         from ..training import fit_model, resolve_batch_size, steps_per_epoch, still_improving
         from ..windows import WindowLoader
 
+        self._check_task_options()
         pipe = self.make_pipeline()
         pipe.validate()
         if self.task == "forecast":
@@ -246,6 +285,7 @@ class _SequenceEstimator(BaseEstimator):
                              seed=self.seed).torch_loader()
         val = WindowLoader(val_ds, max(self._batch_size, 512)).torch_loader() \
             if len(val_ds) else None
+        train_kw = self._train_options(prep, val_ds if len(val_ds) else None)
         stats = None
         if self.task != "classify":
             y_train = prep.y[(prep.part == TRAIN) & np.isfinite(prep.y)]
@@ -259,7 +299,7 @@ class _SequenceEstimator(BaseEstimator):
             precision=self.precision, seed=self.seed, devices=self.devices,
             accelerator=self.accelerator, strategy=self.strategy,
             checkpoint_dir=checkpoint_dir, resume=resume, progress=self.progress,
-            target_stats=stats, feature_names=self.feature_names_)
+            target_stats=stats, feature_names=self.feature_names_, **train_kw)
         self.model_ = model.eval()
         self.history_ = result.history
         self.events_ = list(result.events)
@@ -270,7 +310,8 @@ class _SequenceEstimator(BaseEstimator):
                         "best_epoch": result.best_epoch,
                         "start_val_loss": result.start_val_loss,
                         "best_val_loss": result.best_val_loss,
-                        "stopped_reason": result.stopped_reason}
+                        "stopped_reason": result.stopped_reason,
+                        **{k: v for k, v in train_kw.items() if v is not None}}
         longer = still_improving(result.history, stopped_reason=result.stopped_reason,
                                  best_epoch=result.best_epoch, steps=steps,
                                  batch_size=self._batch_size,
@@ -425,8 +466,9 @@ class _SequenceEstimator(BaseEstimator):
 
         with torch.no_grad():
             for batch in WindowLoader(ds, 1024):
+                kw = {"static": batch["static"]} if "static" in batch else {}
                 out = self.model_(batch["x"], last=batch.get("last"),
-                                  lengths=batch.get("lengths"))
+                                  lengths=batch.get("lengths"), **kw)
                 outs.append(out.float().numpy())
         if not outs:
             return np.empty((0, self.horizon if self.task == "forecast" else 1))
