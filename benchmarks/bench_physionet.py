@@ -100,13 +100,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (0: torch's)")
     ap.add_argument("--epochs", type=int, default=0, help="maximum epochs (0: the default)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--static-in-steps", action="store_true",
-                    help="keep the static columns among the step inputs too")
     args = ap.parse_args(argv)
-    if args.static_in_steps:
-        from seqguard.pipeline import Pipeline
-
-        Pipeline.static_in_steps = True
     if args.threads:
         torch.set_num_threads(args.threads)
         os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))

@@ -226,11 +226,11 @@ def test_parse_static_specs():
         parse_static("Age,,Gender")
 
 
-def test_static_detect_takes_the_columns_out_of_the_steps_and_feeds_the_head(tmp_path):
+def test_static_detect_feeds_the_head_and_keeps_the_step_inputs(tmp_path):
     df = _frame()
     est = _fit(df, pool="attention", static="detect")
     assert est.pipeline_.static_.columns == ["age", "sex"]
-    assert not any(n.split("__")[0] in ("age", "sex") for n in est.feature_names_)
+    assert {"age", "sex"} <= set(est.feature_names_)
     assert est.model_config_["n_static"] == 2 and est.model_config_["pool"] == "attention"
     none = _fit(df, static="none")
     assert getattr(none.pipeline_, "static_", None) is None
@@ -250,7 +250,7 @@ def test_static_detect_takes_the_columns_out_of_the_steps_and_feeds_the_head(tmp
 def test_static_named_columns_and_their_errors():
     df = _frame()
     est = _fit(df, static="age")
-    assert est.pipeline_.static_.columns == ["age"] and "sex" in est.feature_names_
+    assert est.pipeline_.static_.columns == ["age"] and est.model_config_["n_static"] == 1
     with pytest.raises(InputError, match="'agee'.*Did you mean 'age'"):
         _fit(df, static="agee")
     with pytest.raises(InputError, match="--static option applies to --task classify"):
@@ -260,7 +260,7 @@ def test_static_named_columns_and_their_errors():
 # ------------------------------------------------------------------ options and CLI
 @pytest.mark.parametrize("kw,words", [
     ({"pool": "median"}, ["--pool", "last", "mean", "attention"]),
-    ({"class_weight": "equal"}, ["--class-weight", "balanced"]),
+    ({"class_weight": "equal"}, ["--class-weight", "auto", "balanced"]),
     ({"select": "auc"}, ["--select", "roc_auc"]),
 ])
 def test_bad_classify_options_fail_before_any_work(kw, words):

@@ -223,9 +223,10 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="classify: static covariates (values recorded once per sequence) "
                           "fed next to the pooled state: detect, none, COL,COL, or auto "
                           "(the classify default)."),
-        click.option("--class-weight", type=_Choice(["none", "balanced"]), default="none",
-                     show_default=True,
-                     help="classify: balanced weights each class by n / (classes x count)."),
+        click.option("--class-weight", type=_Choice(["auto", "none", "balanced"]),
+                     default="auto", show_default=True,
+                     help="classify: balanced weights each class by n / (classes x count); "
+                          "auto: the classify default."),
         click.option("--select", type=_Choice(["auto", "loss", "roc_auc"]), default="auto",
                      show_default=True,
                      help="classify: the best epoch by validation loss or ROC-AUC."),

@@ -61,7 +61,7 @@ class _SequenceEstimator(BaseEstimator):
                  devices: Any = "auto", accelerator: str = "cpu", strategy: str = "auto",
                  season: int | None = None, progress: bool | None = None,
                  read_options: dict[str, Any] | None = None, pool: str = "auto",
-                 static: Any = "auto", class_weight: str | None = None,
+                 static: Any = "auto", class_weight: str | None = "auto",
                  select: str = "auto") -> None:
         self.target = target
         self.input_len = input_len

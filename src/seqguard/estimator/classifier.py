@@ -57,6 +57,7 @@ class SequenceClassifier(_SequenceEstimator):
     AUTO_POOL = "last"
     AUTO_SELECT = "loss"
     AUTO_STATIC = "none"
+    AUTO_CLASS_WEIGHT = "none"
 
     def _check_task_options(self) -> None:
         """Check ``pool``, ``class_weight`` and ``select`` before any work."""
@@ -64,7 +65,7 @@ class SequenceClassifier(_SequenceEstimator):
 
         _option("pool", self.pool, ("auto", *POOLS))
         if self.class_weight is not None:
-            _option("class_weight", self.class_weight, ("balanced", "none"))
+            _option("class_weight", self.class_weight, ("auto", "balanced", "none"))
         _option("select", self.select, ("auto", "loss", "roc_auc"))
 
     def _resolve_pool(self) -> str:
@@ -77,8 +78,10 @@ class SequenceClassifier(_SequenceEstimator):
         counts = np.bincount(train.labels[train.series_ids],
                              minlength=int(self.pipeline_.n_classes_)).astype(np.float64)
         weights = None
-        if self.class_weight is not None and \
-                str(self.class_weight).strip().lower() == "balanced":
+        how = "none" if self.class_weight is None else str(self.class_weight).strip().lower()
+        if how == "auto":
+            how = self.AUTO_CLASS_WEIGHT
+        if how == "balanced":
             present = counts > 0
             w = np.zeros_like(counts)
             w[present] = counts.sum() / (present.sum() * counts[present])
