@@ -68,6 +68,19 @@ def test_mean_and_max_pool_read_the_valid_steps_only():
         torch.testing.assert_close(top[b], seq[b, :lengths[b]].amax(dim=0))
 
 
+def test_model_auto_is_grud_for_classify_with_indicator_channels_and_lstm_otherwise():
+    df = _frame()
+    df.loc[df.index % 3 == 1, "x"] = np.nan  # missing steps: indicator channels
+    assert _fit(df, epochs=1).model_config_["model"] == "grud"
+    full = _frame()
+    full["age"] = 40.0  # nothing missing: no channels, a plain encoder
+    assert _fit(full, epochs=1).model_config_["model"] == "lstm"
+    assert _fit(df, epochs=1, model="gru").model_config_["model"] == "gru"
+    f = seqguard.Forecaster("y", input_len=8, horizon=2, epochs=1, progress=False)
+    f.fit(pd.DataFrame({"y": np.sin(np.arange(120) / 5)}))
+    assert f.get_params()["model"] == "auto" and f.model_config_["model"] == "lstm"
+
+
 def test_static_auto_is_the_classify_default_and_none_elsewhere():
     c = seqguard.SequenceClassifier("label", read_options=_OPTS)
     assert c.get_params()["static"] == "auto"

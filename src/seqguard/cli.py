@@ -230,8 +230,10 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--select", type=_Choice(["auto", "loss", "roc_auc"]), default="auto",
                      show_default=True,
                      help="classify: the best epoch by validation loss or ROC-AUC."),
-        click.option("--model", "model_name", type=_Choice(["lstm", "gru", "grud"]),
-                     default="lstm", show_default=True),
+        click.option("--model", "model_name", type=_Choice(["auto", "lstm", "gru", "grud"]),
+                     default="auto", show_default=True,
+                     help="auto: lstm for forecast and tag; the classify default otherwise "
+                          "(docs/classification.md)."),
         click.option("--head", type=_Choice(list(_HEADS)), default="residual",
                      show_default=True,
                      help="forecast: residual[:auto|persistence|seasonal|climatology] "

@@ -51,7 +51,7 @@ class _SequenceEstimator(BaseEstimator):
                  categorical_encoding: str = "onehot", val_start: Any = None,
                  test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
                  gap: int = 0, pad: str = "right", max_len: int | None = None,
-                 model: str = "lstm", hidden: int = 64, layers: int = 2,
+                 model: str = "auto", hidden: int = 64, layers: int = 2,
                  dropout: float | str = "auto", bidirectional: bool = False,
                  head: str = "residual",
                  head_layers: int = 0, activation: str | None = None, loss: str = "l1",
@@ -122,7 +122,7 @@ class _SequenceEstimator(BaseEstimator):
         none for the other tasks (anything else is an error there, raised by the
         pipeline)."""
         s = self.static
-        if s is None or (isinstance(s, str) and s.strip().lower() == "auto"):
+        if isinstance(s, str) and s.strip().lower() == "auto":
             return getattr(self, "AUTO_STATIC", None) if self.task == "classify" else None
         return s
 
@@ -167,11 +167,12 @@ class _SequenceEstimator(BaseEstimator):
             kw["n_static"] = len(static.feature_names_) if static is not None else 0
         else:
             kw["activation"] = self.activation
-        if self.model == "grud":
+        kind = self._resolve_model(prep)
+        if kind == "grud":
             since = getattr(self.pipeline_.missing_, "since_transform_", "log1p")
             kw["grud_channels"] = grud_channels_from_names(prep.feature_names, since)
         model = SequenceModel(
-            n_features=prep.X.shape[1], task=self.task, model=self.model, hidden=self.hidden,
+            n_features=prep.X.shape[1], task=self.task, model=kind, hidden=self.hidden,
             layers=self.layers, dropout=self._resolve_dropout(), bidirectional=self.bidirectional,
             head_layers=self.head_layers, **kw)
         if self.activation and self.task != "classify":
@@ -185,6 +186,26 @@ class _SequenceEstimator(BaseEstimator):
     #: ``forecast``; none for the other tasks or where it has no effect (one layer, no
     #: dense head). Measured on Beijing PM2.5, docs/training.md.
     AUTO_DROPOUT = 0.1
+
+    #: ``model="auto"``: the encoder of the task (the classifier overrides it).
+    AUTO_MODEL = "lstm"
+
+    def _resolve_model(self, prep: Prepared) -> str:
+        """The encoder to build: ``self.model``, or ``AUTO_MODEL`` for ``"auto"``. An
+        automatic ``grud`` needs the observed-mask and time-since channels of the
+        ``indicators`` missing-data strategy; without them it is ``lstm``."""
+        kind = str(self.model).strip().lower()
+        if kind != "auto":
+            return kind
+        if self.AUTO_MODEL == "grud":
+            from ..models import grud_channels_from_names
+
+            try:
+                grud_channels_from_names(prep.feature_names)
+            except InputError:  # no channel has a mask and a time since: a plain encoder
+                return "lstm"
+            return "grud"
+        return self.AUTO_MODEL
 
     def _resolve_pool(self) -> str:
         """The classifier's pooling (``pool="auto"``: the classify default)."""

@@ -30,6 +30,12 @@ class SequenceClassifier(_SequenceEstimator):
     ``--series-col``). The label column is never an input. Sequences are packed,
     so padding is never read; ``max_len`` keeps the most recent steps.
 
+    ``model="auto"`` is GRU-D here (when the inputs carry the observed-mask and
+    time-since channels of the default missing-data strategy): on PhysioNet 2012
+    mortality it raised the mean ROC-AUC over five splits from 0.798 (LSTM) to 0.813.
+    ``pool``, ``class_weight``, ``select`` and ``static`` are documented, with their
+    evidence, in docs/classification.md.
+
     Attributes
     ----------
     classes_ : list
@@ -54,6 +60,7 @@ class SequenceClassifier(_SequenceEstimator):
 
     #: What ``"auto"`` resolves to for the classify options (measured on PhysioNet 2012
     #: in-hospital mortality, docs/classification.md).
+    AUTO_MODEL = "grud"
     AUTO_POOL = "last"
     AUTO_SELECT = "loss"
     AUTO_STATIC = "none"
