@@ -215,8 +215,25 @@ def _fit_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--pad", type=_Choice(["right", "left"]), default="right",
                      show_default=True, help="classify: where padding goes."),
         click.option("--max-len", type=int, default=None, help="classify: truncate longer."),
-        click.option("--model", "model_name", type=_Choice(["lstm", "gru", "grud"]),
-                     default="lstm", show_default=True),
+        click.option("--pool", type=_Choice(["auto", "last", "mean", "max", "attention"]),
+                     default="auto", show_default=True,
+                     help="classify: how the steps become one vector (auto: the classify "
+                          "default, docs/classification.md)."),
+        click.option("--static", default="auto", show_default=True,
+                     help="classify: static covariates (values recorded once per sequence) "
+                          "fed next to the pooled state: detect, none, COL,COL, or auto "
+                          "(the classify default)."),
+        click.option("--class-weight", type=_Choice(["auto", "none", "balanced"]),
+                     default="auto", show_default=True,
+                     help="classify: balanced weights each class by n / (classes x count); "
+                          "auto: the classify default."),
+        click.option("--select", type=_Choice(["auto", "loss", "roc_auc"]), default="auto",
+                     show_default=True,
+                     help="classify: the best epoch by validation loss or ROC-AUC."),
+        click.option("--model", "model_name", type=_Choice(["auto", "lstm", "gru", "grud"]),
+                     default="auto", show_default=True,
+                     help="auto: lstm for forecast and tag; the classify default otherwise "
+                          "(docs/classification.md)."),
         click.option("--head", type=_Choice(list(_HEADS)), default="residual",
                      show_default=True,
                      help="forecast: residual[:auto|persistence|seasonal|climatology] "
@@ -280,7 +297,8 @@ _EST_KEYS = ("input_len", "horizon", "missing", "scaler", "target_scaler", "scal
              "test_frac", "pad", "max_len", "hidden", "layers", "dropout", "bidirectional",
              "head", "ar", "head_layers", "activation", "loss", "optimizer", "lr", "weight_decay",
              "clip", "epochs", "patience", "batch_size", "precision", "seed", "devices",
-             "accelerator", "strategy", "season", "norm", "ensemble")
+             "accelerator", "strategy", "season", "norm", "ensemble", "pool", "static",
+             "class_weight", "select")
 
 
 def _estimator(target: str, task: str, model_name: str, quiet: bool,
@@ -293,6 +311,8 @@ def _estimator(target: str, task: str, model_name: str, quiet: bool,
         v = params.get(k)
         if isinstance(v, str) and v.strip().lstrip("+-").isdigit():
             params[k] = int(v)
+    if params.get("class_weight") == "none":
+        params["class_weight"] = None
     b = params.get("batch_size")
     if isinstance(b, str) and b.strip().isdigit():
         params["batch_size"] = int(b)

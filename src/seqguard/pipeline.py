@@ -34,6 +34,7 @@ from .features import FeatureBuilder, calendar_enabled
 from .missing import MissingStrategy, parse_missing
 from .scaling import Scaler, TargetScaler, check_method
 from .splits import TEST, TRAIN, VAL, SeriesSplit, TimeSplit
+from .static import StaticCovariates, parse_static, resolve_static
 from .table import Table
 from .windows import ClassifyWindows, ForecastWindows, TagWindows, last_observed
 
@@ -123,6 +124,10 @@ class Pipeline(JsonMixin, BaseEstimator):
         Padding and truncation of variable-length ``classify`` sequences.
     seed : int
         Seed of the ``classify`` series split.
+    static : str, list of str or None
+        ``classify`` only: static covariates (``"detect"``, ``"none"`` or column names,
+        see :mod:`seqguard.static`), given as one vector per sequence
+        (``batch["static"]``) besides the step inputs. ``None``: none.
 
     Attributes
     ----------
@@ -134,6 +139,8 @@ class Pipeline(JsonMixin, BaseEstimator):
     scaled_columns_ : feature columns that are scaled.
     feature_names_ : the model's input channels, in order.
     n_classes_ : classes (``classify``).
+    static_ : the fitted :class:`~seqguard.static.StaticCovariates` (``classify`` with
+        static columns; absent otherwise).
     """
 
     def __init__(self, target: str, *, task: str = "forecast", input_len: int = 48,
@@ -144,7 +151,7 @@ class Pipeline(JsonMixin, BaseEstimator):
                  categorical_encoding: str = "onehot", val_start: Any = None,
                  test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
                  gap: int = 0, pad: str = "right", max_len: int | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, static: Any = None) -> None:
         self.target = target
         self.task = task
         self.input_len = input_len
@@ -166,6 +173,7 @@ class Pipeline(JsonMixin, BaseEstimator):
         self.pad = pad
         self.max_len = max_len
         self.seed = seed
+        self.static = static
 
     # ---------------------------------------------------------------- checks
     def validate(self, columns: list[str] | None = None) -> None:
@@ -177,6 +185,10 @@ class Pipeline(JsonMixin, BaseEstimator):
         if self.target_scaler is not None:
             check_method(self.target_scaler, option="--target-scaler")
         parse_missing(self.missing)
+        if parse_static(self.static) != "none" and self.task != "classify":
+            raise InputError(f"The --static option applies to --task classify only (one "
+                             f"vector per sequence); got --static {self.static} with --task "
+                             f"{self.task}. Leave it unset.")
         for name, flag in (("input_len", "--input-len"), ("horizon", "--horizon")):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
@@ -209,6 +221,8 @@ class Pipeline(JsonMixin, BaseEstimator):
         train = part == TRAIN
         self.input_columns_ = [c for c in table.value_columns
                                if self.task == "forecast" or c != self.target]
+        if self.task == "classify":
+            self._fit_static(table, bounds, part)
         if not self.input_columns_ and (not calendar_enabled(self.calendar)
                                         or str(self.calendar).strip() in ("", "auto")):
             # the calendar of the "auto" default is no reason to train without inputs
@@ -285,6 +299,35 @@ class Pipeline(JsonMixin, BaseEstimator):
 
     def fit_transform(self, table: Table) -> Prepared:
         return self.fit(table).transform(table)
+
+    # ---------------------------------------------------------------- static
+    def _fit_static(self, table: Table, bounds: np.ndarray, part: np.ndarray) -> None:
+        """Resolve and fit the static covariates on the training series. They stay step
+        inputs too: taking them out cost 0.04 ROC-AUC on PhysioNet (docs/classification.md)."""
+        if parse_static(self.static) == "none":
+            return
+        train = part == TRAIN
+        lengths = np.diff(bounds)
+        keep = np.asarray([bool(train[bounds[k]]) if lengths[k] else False
+                           for k in range(len(lengths))])
+        sub_bounds = np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64)
+        frame = table.frame.loc[train].reset_index(drop=True)
+        cols = resolve_static(self.static, frame, table.numeric, self.input_columns_,
+                              sub_bounds, table.source)
+        if not cols:
+            return
+        self.static_ = StaticCovariates(cols).fit(frame, sub_bounds)
+
+    def static_matrix(self, table: Table) -> np.ndarray | None:
+        """The static covariates of every series of ``table`` (``None``: none fitted)."""
+        static = getattr(self, "static_", None)
+        if static is None:
+            return None
+        missing = [c for c in static.columns if c not in table.frame.columns]
+        if missing:
+            raise InputError(f"{table.source} lacks the static column {missing[0]!r} the "
+                             "pipeline was fitted with. Pass data with the training columns.")
+        return static.transform(table.frame, table.series_bounds())
 
     # ---------------------------------------------------------------- helpers
     def series_groups(self, table: Table) -> np.ndarray:
@@ -473,6 +516,7 @@ class Pipeline(JsonMixin, BaseEstimator):
                 summary["lost"][name] = dict(ds.n_dropped)
         else:
             labels = self._labels(prep.table, prep.bounds)
+            static = self.static_matrix(prep.table)
             n_classes = int(labels.max()) + 1
             self.n_classes_ = max(int(getattr(self, "n_classes_", 0)), n_classes)
             for name, code in parts.items():
@@ -480,7 +524,7 @@ class Pipeline(JsonMixin, BaseEstimator):
                           else self.split_.series(code))
                 ds = ClassifyWindows(prep.X, prep.bounds, labels, max_len=self.max_len,
                                      pad=self.pad, series=series, n_classes=self.n_classes_,
-                                     allow_empty=(name != "train"))
+                                     allow_empty=(name != "train"), static=static)
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
         lost = sum(d.get("lost_unusable", 0) for d in summary["lost"].values())

@@ -604,6 +604,9 @@ class ClassifyWindows(_Windows):
         Check that ``X`` is finite.
     allow_empty : bool
         Allow a dataset with no sequence (an empty validation or test part).
+    static : array of float32, shape (n_series, S), optional
+        Static covariates, one finite vector per series in ``bounds``
+        (:mod:`seqguard.static`); batches then hold ``"static"``.
 
     Attributes
     ----------
@@ -624,7 +627,7 @@ class ClassifyWindows(_Windows):
     def __init__(self, X: Any, bounds: Any, labels: Any, max_len: int | None = None,
                  pad: str = "right", truncate: str = "left", *, series: Any = None,
                  n_classes: int | None = None, check_finite: bool = True,
-                 allow_empty: bool = False) -> None:
+                 allow_empty: bool = False, static: Any = None) -> None:
         self.X = _as_float32_rows("X", X, 2)
         n = self.X.shape[0]
         self.bounds = check_bounds(bounds, n)
@@ -687,6 +690,15 @@ class ClassifyWindows(_Windows):
         self.n_candidates = len(ids)
         y = lab[ids]
         self._y = y.astype(np.float32) if self.n_classes <= 2 else y
+        self.static = None
+        if static is not None:
+            st = np.asarray(static, dtype=np.float32)
+            if st.ndim != 2 or st.shape[0] != n_series:
+                raise InputError(f"static has shape {st.shape}; expected ({n_series}, S): "
+                                 "one vector per series.")
+            if not np.isfinite(st).all():
+                raise InputError("static holds NaN or inf; fill the static covariates first.")
+            self.static = st
 
     def gather(self, idx: Any) -> dict[str, torch.Tensor]:
         """Build a batch padded to its longest sequence.
@@ -696,7 +708,8 @@ class ClassifyWindows(_Windows):
         dict of str to Tensor
             ``"x"`` (B, Lmax, F) float32, zeros where padded (``Lmax`` = longest length
             in the batch); ``"lengths"`` (B,) int64; ``"y"`` (B,) float32 with 2
-            classes, int64 with more; ``"series"`` (B,) int64 series numbers.
+            classes, int64 with more; ``"series"`` (B,) int64 series numbers;
+            ``"static"`` (B, S) float32 when the dataset has static covariates.
         """
         ix = _indices(idx, len(self))
         st, ln = self.starts[ix], self.lengths[ix]
@@ -713,8 +726,11 @@ class ClassifyWindows(_Windows):
         x = np.take(self.X, rows.reshape(-1), axis=0).reshape(B, Lmax, self.X.shape[1])
         if not valid.all():
             x[~valid] = 0.0
-        return {"x": _to_torch(x), "lengths": _to_torch(ln), "y": _to_torch(self._y[ix]),
-                "series": _to_torch(self.series_ids[ix])}
+        out = {"x": _to_torch(x), "lengths": _to_torch(ln), "y": _to_torch(self._y[ix]),
+               "series": _to_torch(self.series_ids[ix])}
+        if self.static is not None:
+            out["static"] = _to_torch(np.ascontiguousarray(self.static[self.series_ids[ix]]))
+        return out
 
 
 # ----------------------------------------------------------------- loading

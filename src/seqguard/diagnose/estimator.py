@@ -107,10 +107,13 @@ def _estimator_data_checks(est: Any, data: Any, task: str, direct: bool, batch_s
     idx = _spread(len(ds), max_windows)
     batches = (ds.gather(idx[a:a + batch_size]) for a in range(0, len(idx), batch_size))
     model = est.model_
-    extra = (lambda b: {"y_in": b.get("y_in")}) if getattr(model, "needs_y_in", False) \
-        else (lambda b: {})
-    run = _Run(model, lambda b: model(b["x"], last=b.get("last"), lengths=b.get("lengths"),
-                                      **extra(b)))
+    def _call(b: dict) -> Any:
+        kw = {"y_in": b.get("y_in")} if getattr(model, "needs_y_in", False) else {}
+        if "static" in b:
+            kw["static"] = b["static"]
+        return model(b["x"], last=b.get("last"), lengths=b.get("lengths"), **kw)
+
+    run = _Run(model, _call)
     res = run.over(batches, names)
     found += res.findings
     if res.first_batch is not None:

@@ -52,7 +52,7 @@ class _SequenceEstimator(BaseEstimator):
                  categorical_encoding: str = "onehot", val_start: Any = None,
                  test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
                  gap: int = 0, pad: str = "right", max_len: int | None = None,
-                 model: str = "lstm", hidden: int = 64, layers: int = 2,
+                 model: str = "auto", hidden: int = 64, layers: int = 2,
                  dropout: float | str = "auto", bidirectional: bool = False,
                  head: str = "residual", ar: int | str = "auto",
                  head_layers: int = 0, activation: str | None = None, loss: str = "l1",
@@ -62,7 +62,8 @@ class _SequenceEstimator(BaseEstimator):
                  devices: Any = "auto", accelerator: str = "cpu", strategy: str = "auto",
                  season: int | None = None, progress: bool | None = None,
                  read_options: dict[str, Any] | None = None, norm: str = "none",
-                 ensemble: int = 1) -> None:
+                 ensemble: int = 1, pool: str = "auto", static: Any = "auto",
+                 class_weight: str | None = "auto", select: str = "auto") -> None:
         self.target = target
         self.input_len = input_len
         self.horizon = horizon
@@ -109,12 +110,41 @@ class _SequenceEstimator(BaseEstimator):
         self.read_options = read_options
         self.norm = norm
         self.ensemble = ensemble
+        self.pool = pool
+        self.static = static
+        self.class_weight = class_weight
+        self.select = select
 
     # ------------------------------------------------------------------ parts
     def make_pipeline(self) -> Pipeline:
         """The unfitted preprocessing pipeline these parameters describe."""
         kw = {k: getattr(self, k) for k in _PIPELINE_PARAMS}
-        return Pipeline(self.target, task=self.task, **kw)
+        return Pipeline(self.target, task=self.task, static=self._static_spec(), **kw)
+
+    def _static_spec(self) -> Any:
+        """The pipeline's ``static``: ``"auto"`` is ``AUTO_STATIC`` for ``classify`` and
+        none for the other tasks (anything else is an error there, raised by the
+        pipeline)."""
+        s = self.static
+        if isinstance(s, str) and s.strip().lower() == "auto":
+            return getattr(self, "AUTO_STATIC", None) if self.task == "classify" else None
+        return s
+
+    def _check_task_options(self) -> None:
+        """``pool``, ``class_weight`` and ``select`` apply to ``classify`` only (the
+        classifier checks their values instead)."""
+        for name, value in (("pool", self.pool), ("class_weight", self.class_weight),
+                            ("select", self.select)):
+            if value is None or (isinstance(value, str)
+                                 and value.strip().lower() in ("auto", "none", "")):
+                continue
+            flag = "--" + name.replace("_", "-")
+            raise InputError(f"The {flag} option applies to --task classify only; got "
+                             f"{flag} {value} with --task {self.task}. Leave it unset.")
+
+    def _train_options(self, prep: Prepared, val_ds: Any) -> dict[str, Any]:
+        """Task-specific ``fit_model`` options (classify: monitor, class weights)."""
+        return {}
 
     def _read(self, data: Any) -> Table:
         from ..io import read
@@ -141,13 +171,17 @@ class _SequenceEstimator(BaseEstimator):
         if self.task == "classify":
             n = int(self.pipeline_.n_classes_)
             kw["n_outputs"] = 1 if n <= 2 else n
+            kw["pool"] = self._resolve_pool()
+            static = getattr(self.pipeline_, "static_", None)
+            kw["n_static"] = len(static.feature_names_) if static is not None else 0
         else:
             kw["activation"] = self.activation
-        if self.model == "grud":
+        kind = self._resolve_model(prep)
+        if kind == "grud":
             since = getattr(self.pipeline_.missing_, "since_transform_", "log1p")
             kw["grud_channels"] = grud_channels_from_names(prep.feature_names, since)
         model = SequenceModel(
-            n_features=prep.X.shape[1], task=self.task, model=self.model, hidden=self.hidden,
+            n_features=prep.X.shape[1], task=self.task, model=kind, hidden=self.hidden,
             layers=self.layers, dropout=self._resolve_dropout(), bidirectional=self.bidirectional,
             head_layers=self.head_layers, **kw)
         if self.activation and self.task != "classify":
@@ -215,6 +249,30 @@ class _SequenceEstimator(BaseEstimator):
                              f"{a!r} instead.")
         return int(a)
 
+    #: ``model="auto"``: the encoder of the task (the classifier overrides it).
+    AUTO_MODEL = "lstm"
+
+    def _resolve_model(self, prep: Prepared) -> str:
+        """The encoder to build: ``self.model``, or ``AUTO_MODEL`` for ``"auto"``. An
+        automatic ``grud`` needs the observed-mask and time-since channels of the
+        ``indicators`` missing-data strategy; without them it is ``lstm``."""
+        kind = str(self.model).strip().lower()
+        if kind != "auto":
+            return kind
+        if self.AUTO_MODEL == "grud":
+            from ..models import grud_channels_from_names
+
+            try:
+                grud_channels_from_names(prep.feature_names)
+            except InputError:  # no channel has a mask and a time since: a plain encoder
+                return "lstm"
+            return "grud"
+        return self.AUTO_MODEL
+
+    def _resolve_pool(self) -> str:
+        """The classifier's pooling (``pool="auto"``: the classify default)."""
+        return "last"
+
     def _resolve_dropout(self) -> float:
         """The dropout to build the model with: ``self.dropout``, or the ``"auto"`` choice."""
         d = self.dropout
@@ -271,6 +329,7 @@ class _SequenceEstimator(BaseEstimator):
         from ..training import fit_model, resolve_batch_size, steps_per_epoch, still_improving
         from ..windows import WindowLoader
 
+        self._check_task_options()
         pipe = self.make_pipeline()
         pipe.validate()
         self._resolve_ar()
@@ -305,6 +364,7 @@ class _SequenceEstimator(BaseEstimator):
         steps = steps_per_epoch(n_train, self._batch_size)
         val = WindowLoader(val_ds, max(self._batch_size, 512)).torch_loader() \
             if len(val_ds) else None
+        train_kw = self._train_options(prep, val_ds if len(val_ds) else None)
         stats = None
         if self.task != "classify":
             y_train = prep.y[(prep.part == TRAIN) & np.isfinite(prep.y)]
@@ -329,7 +389,7 @@ class _SequenceEstimator(BaseEstimator):
                 precision=self.precision, seed=seed, devices=self.devices,
                 accelerator=self.accelerator, strategy=self.strategy,
                 checkpoint_dir=ckpt, resume=resume, progress=self.progress,
-                target_stats=stats, feature_names=self.feature_names_)
+                target_stats=stats, feature_names=self.feature_names_, **train_kw)
             members.append((model.eval(), result, time.perf_counter() - t0))
         model, result, _ = members[0]
         self.model_config_ = dict(model.config)
@@ -347,7 +407,8 @@ class _SequenceEstimator(BaseEstimator):
                         "best_epoch": result.best_epoch,
                         "start_val_loss": result.start_val_loss,
                         "best_val_loss": result.best_val_loss,
-                        "stopped_reason": result.stopped_reason}
+                        "stopped_reason": result.stopped_reason,
+                        **{k: v for k, v in train_kw.items() if v is not None}}
         longer = still_improving(result.history, stopped_reason=result.stopped_reason,
                                  best_epoch=result.best_epoch, steps=steps,
                                  batch_size=self._batch_size,
@@ -532,8 +593,11 @@ class _SequenceEstimator(BaseEstimator):
 
         with torch.no_grad():
             for batch in WindowLoader(ds, 1024):
+                kw: dict[str, Any] = {"static": batch["static"]} if "static" in batch else {}
+                if getattr(self.model_, "needs_y_in", False):
+                    kw["y_in"] = batch.get("y_in")
                 out = self.model_(batch["x"], last=batch.get("last"),
-                                  lengths=batch.get("lengths"), y_in=batch.get("y_in"))
+                                  lengths=batch.get("lengths"), **kw)
                 outs.append(out.float().numpy())
         if not outs:
             return np.empty((0, self.horizon if self.task == "forecast" else 1))

@@ -58,8 +58,10 @@ class EnsembleModel(nn.Module):
 
     def forward(self, x: torch.Tensor, last: torch.Tensor | None = None,
                 lengths: torch.Tensor | None = None,
-                y_in: torch.Tensor | None = None) -> torch.Tensor:
-        outs = torch.stack([m(x, last=last, lengths=lengths, y_in=y_in)
+                y_in: torch.Tensor | None = None,
+                static: torch.Tensor | None = None) -> torch.Tensor:
+        kw = {} if static is None else {"static": static}
+        outs = torch.stack([m(x, last=last, lengths=lengths, y_in=y_in, **kw)
                             for m in self.members])
         if self.task != "classify":
             return outs.mean(dim=0)

@@ -29,7 +29,10 @@ target value) with a zero-initialised output layer, so an untrained model
 predicts exactly persistence. ``direct`` predicts the value itself.
 ``tag``: ``(B, L)``, one output per step, from the whole output sequence.
 ``classify``: ``(B,)`` logit for ``n_outputs=1`` (binary), else ``(B, n_outputs)``
-logits, from the last valid state.
+logits, from the outputs pooled over the valid steps (``pool``: the last valid state,
+their mean, or attention; :mod:`seqguard.models.pooling`), with the ``n_static``
+static covariates of the sequence (``static``, one vector per sequence)
+concatenated to the pooled vector before the head.
 
 ``bidirectional=True`` (``lstm`` / ``gru``) reads the window both ways; the summary
 is the final forward state concatenated with the final backward state (the
@@ -52,6 +55,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..errors import InputError, did_you_mean
 from .grud import GRUD, check_grud_channels
 from .heads import ACTIVATIONS, DirectHead, ModelWarning, ResidualHead, apply_activation
+from .pooling import POOLS, Pool
 from .revin import WindowNorm, parse_norm
 
 __all__ = ["HEADS", "MODELS", "TASKS", "RecurrentEncoder", "SequenceModel"]
@@ -62,7 +66,7 @@ HEADS = ("residual", "direct")
 _ARGS = ("n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
          "dropout", "bidirectional", "head", "head_layers", "activation", "grud_channels",
          "init", "baselines", "ar_steps", "ar_index", "norm", "norm_target",
-         "norm_floor")
+         "norm_floor", "pool", "n_static")
 #: Initialisations of the recurrent weights: torch's own (uniform in ±1/sqrt(hidden)), or
 #: :func:`init_recurrent_` (Xavier input, orthogonal recurrent weights, forget bias 1).
 INITS = ("torch", "orthogonal")
@@ -242,6 +246,8 @@ class SequenceModel(nn.Module):
         norm: str | None = None,
         norm_target: int | None = None,
         norm_floor: Any = None,
+        pool: str | None = None,
+        n_static: int = 0,
     ):
         super().__init__()
         n_features = _int("n_features", n_features, 1, "Pass the number of input columns.")
@@ -280,6 +286,13 @@ class SequenceModel(nn.Module):
         elif n_outputs is not None:
             raise InputError(f"The 'n_outputs' option applies to task='classify' only, got "
                              f"n_outputs={n_outputs!r} with task={task!r}. Leave it unset.")
+        n_static = _int("n_static", n_static, 0, "Use 0 for no static covariates.")
+        if task == "classify":
+            pool = "last" if pool is None else _choice("pool", pool, POOLS)
+        elif pool is not None or n_static:
+            raise InputError(f"The 'pool' and 'n_static' options apply to task='classify' "
+                             f"only, got pool={pool!r}, n_static={n_static} with "
+                             f"task={task!r}. Leave them unset.")
         baselines = _int("baselines", baselines, 0, "Use 0 for persistence alone.")
         if baselines and (task != "forecast" or head != "residual"):
             raise InputError(f"The 'baselines' option applies to the residual forecast head "
@@ -351,6 +364,12 @@ class SequenceModel(nn.Module):
             assert norm_target is not None
             self.norm = WindowNorm(norm_target, (floor[0], floor[1]),
                                    affine=norm == "revin:affine")
+        if task == "classify":  # only when set: configs of earlier versions stay as they were
+            if pool != "last":
+                self._config["pool"] = pool
+            if n_static:
+                self._config["n_static"] = n_static
+        self.pool_kind, self.n_static = pool, n_static
         self.baselines = baselines
         self.ar_steps, self.ar_index = ar_steps, ar_index
         self.n_features, self.task, self.horizon = n_features, task, horizon
@@ -364,6 +383,10 @@ class SequenceModel(nn.Module):
             self.encoder = RecurrentEncoder(model, n_features, hidden, layers, dropout,
                                             bidirectional, init)
         in_dim = self.encoder.out_dim
+        self.pool: nn.Module | None = None
+        if task == "classify" and pool != "last":
+            self.pool = Pool(str(pool), in_dim)
+        in_dim += n_static
         n_out = {"forecast": horizon, "tag": 1, "classify": n_outputs}[task]
         assert n_out is not None
         self.head: nn.Module
@@ -419,7 +442,8 @@ class SequenceModel(nn.Module):
 
     def forward(self, x: torch.Tensor, last: torch.Tensor | None = None,
                 lengths: torch.Tensor | None = None,
-                y_in: torch.Tensor | None = None) -> torch.Tensor:
+                y_in: torch.Tensor | None = None,
+                static: torch.Tensor | None = None) -> torch.Tensor:
         """Predict from a batch.
 
         Parameters
@@ -434,6 +458,8 @@ class SequenceModel(nn.Module):
         y_in : Tensor (B, L) float32, optional
             The scaled target over the input window, NaN where missing (the batch's
             ``"y_in"``); required with ``norm``, ignored otherwise.
+        static : Tensor (B, n_static) float32, optional
+            ``classify`` with ``n_static > 0`` (required then): the static covariates.
 
         Returns
         -------
@@ -459,11 +485,21 @@ class SequenceModel(nn.Module):
                                  "over each input window (batch['y_in']).")
             stats = norm.stats(x, y_in)
             x = norm.inputs(x, stats)
-        seq, summary = self.encoder(x, lengths, need_sequence=self.task == "tag")
+        need = self.task == "tag" or self.pool is not None
+        seq, summary = self.encoder(x, lengths, need_sequence=need)
         if self.task == "tag":
             assert seq is not None
             return apply_activation(self.head(seq).squeeze(-1), self.activation)
         if self.task == "classify":
+            if self.pool is not None:
+                summary = self.pool(seq, summary, lengths)
+            if self.n_static:
+                if static is None or static.shape != (x.shape[0], self.n_static):
+                    got = None if static is None else tuple(static.shape)
+                    raise InputError(f"The model expects static covariates of shape "
+                                     f"({x.shape[0]}, {self.n_static}) (batch['static']), "
+                                     f"got {got}.")
+                summary = torch.cat([summary, static.to(summary.dtype)], dim=-1)
             out = self.head(summary)
             return out.squeeze(-1) if self.n_outputs == 1 else out
         if self.head_kind == "residual":
@@ -474,16 +510,15 @@ class SequenceModel(nn.Module):
             if last.shape != (B,) and last.shape != (B, C, H):
                 raise InputError(f"last must have shape ({B},) or ({B}, {C}, {H}) (the "
                                  f"baselines' forecasts), got {tuple(last.shape)}.")
-            pred = self.head(summary, last.to(summary.dtype))
-            if self.ar is not None:
+            last = last.to(summary.dtype)
+            pred = self.head(summary, last if norm is None or stats is None
+                             else norm.base(last, stats))
+            if self.ar is not None:  # on the inputs the encoder saw (normalised with norm)
                 k = min(self.ar_steps, x.shape[1])
                 recent = x[:, -k:, self.ar_index]
                 if k < self.ar_steps:  # a shorter window (predict on short history)
                     recent = torch.cat([recent.new_zeros(B, self.ar_steps - k), recent], 1)
                 pred = pred + self.ar(recent.to(pred.dtype))
-            last = last.to(summary.dtype)
-            pred = self.head(summary, last if norm is None or stats is None
-                             else norm.base(last, stats))
         else:
             pred = self.head(summary)
         if norm is not None and stats is not None:

@@ -28,7 +28,8 @@ class BestState(L.Callback):
 
     Parameters
     ----------
-    monitor : {"val_loss", "train_loss"}
+    monitor : {"val_loss", "val_auc_loss", "train_loss"}
+        ``val_auc_loss`` is 1 − the validation ROC-AUC (classification).
     """
 
     name = "BestState"
@@ -53,10 +54,10 @@ class BestState(L.Callback):
         self.weights = state_dict["weights"]
 
     def on_train_start(self, trainer: L.Trainer, pl_module: Any) -> None:
-        if self.monitor != "val_loss" or self.best_epoch is not None \
+        if not self.monitor.startswith("val_") or self.best_epoch is not None \
                 or pl_module.epoch_offset > 0:
             return  # no validation, or resumed: epoch 0 was seen by the first run
-        self._keep(pl_module, pl_module.start_val_loss(), 0)
+        self._keep(pl_module, pl_module.start_value(self.monitor), 0)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: Any) -> None:
         self._keep(pl_module, pl_module.epoch_value(self.monitor), pl_module.epoch_number)

@@ -90,7 +90,7 @@ class DivergenceGuard(L.Callback):
                           "optimizer": copy.deepcopy(trainer.optimizers[0].state_dict())}
 
     def on_train_start(self, trainer: L.Trainer, pl_module: Any) -> None:
-        if pl_module.monitor != "val_loss" or pl_module.epoch_offset > 0 \
+        if not pl_module.monitor.startswith("val_") or pl_module.epoch_offset > 0 \
                 or self.best_epoch is not None:
             return
         self.start = pl_module.start_val_loss()
@@ -99,7 +99,7 @@ class DivergenceGuard(L.Callback):
 
     # ---------------------------------------------------------------- the check
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: Any) -> None:
-        if pl_module.monitor != "val_loss" or pl_module.stop_reason is not None:
+        if not pl_module.monitor.startswith("val_") or pl_module.stop_reason is not None:
             return
         value = pl_module.epoch_value("val_loss")
         epoch = pl_module.epoch_number

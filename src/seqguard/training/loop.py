@@ -169,7 +169,8 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
               callbacks: list[L.Callback] | None = None,
               target_stats: dict[str, float] | None = None,
               feature_names: list[str] | None = None, lr_factor: float = 0.5,
-              lr_patience: int = 3) -> FitResult:
+              lr_patience: int = 3, monitor: str | None = None,
+              class_weights: list[float] | None = None) -> FitResult:
     """Train ``model`` in place with seqguard's guards; return the history and diagnosis.
 
     Parameters
@@ -213,6 +214,15 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
         Names of the columns of ``x``, for error messages.
     lr_factor, lr_patience
         ``ReduceLROnPlateau`` settings.
+    monitor : {"val_loss", "val_auc_loss"}, optional
+        What the best-state selection, early stopping and the LR schedule read:
+        the validation loss (default), or ``"val_auc_loss"`` = 1 − the validation
+        ROC-AUC (``classify`` only; history column ``val_auc_loss``). The
+        ``DivergenceGuard`` always watches the validation loss. Without
+        ``val_loader`` the training loss is monitored.
+    class_weights : list of float, optional
+        ``classify`` only: loss weight per class (see
+        :func:`~seqguard.training.losses.classification_loss`).
 
     Returns
     -------
@@ -253,11 +263,19 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
     show = sys.stderr.isatty() if progress is None else bool(progress)
 
     L.seed_everything(seed, workers=True, verbose=False)
+    if monitor not in (None, "val_loss", "val_auc_loss"):
+        raise InputError(f"The 'monitor' option must be 'val_loss' or 'val_auc_loss'; got "
+                         f"{monitor!r} instead.")
+    if monitor == "val_auc_loss" and task != "classify":
+        raise InputError("monitor='val_auc_loss' (selection on the validation ROC-AUC) "
+                         f"applies to task='classify' only, got task={task!r}.")
+    if class_weights is not None and task != "classify":
+        raise InputError(f"class_weights apply to task='classify' only, got task={task!r}.")
     module = SeqguardModule(model, task=task, loss=loss, optimizer=optimizer, lr=lr,
                             weight_decay=weight_decay, clip=clip, lr_factor=lr_factor,
                             lr_patience=lr_patience, target_stats=target_stats,
-                            feature_names=feature_names)
-    monitor = "val_loss" if val_loader is not None else "train_loss"
+                            feature_names=feature_names, class_weights=class_weights)
+    monitor = (monitor or "val_loss") if val_loader is not None else "train_loss"
     module.monitor = monitor
     module.val_source = val_loader
     nonfinite = NonFiniteGuard(max_rollbacks=max_rollbacks, lr_drop=lr_drop)

@@ -93,16 +93,38 @@ def masked_loss(pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None =
     return loss, n
 
 
-def classification_loss(logits: torch.Tensor, y: torch.Tensor
+def classification_loss(logits: torch.Tensor, y: torch.Tensor,
+                        class_weights: torch.Tensor | None = None
                         ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean classification loss over the batch, and the batch size.
 
     ``logits`` of shape ``(B,)`` or ``(B, 1)``: binary, ``BCEWithLogits`` against
     ``y`` in {0, 1}. Shape ``(B, C)`` with ``C >= 2``: ``CrossEntropy`` against class
     codes.
+
+    ``class_weights`` (``(C,)``, ``C = 2`` for binary) weights each sequence's loss by
+    the weight of its class: ``sum(w[y_i] * loss_i) / B`` (with ``"balanced"`` weights
+    ``n / (C * n_c)`` the weights average 1 over the training data, so the loss keeps
+    its scale). ``None``: every sequence counts 1.
+
+    Examples
+    --------
+    >>> z, y = torch.tensor([0.0, 0.0]), torch.tensor([0.0, 1.0])
+    >>> round(float(classification_loss(z, y, torch.tensor([1.0, 3.0]))[0]), 4)
+    1.3863
     """
     n = torch.tensor(float(y.shape[0]), device=logits.device)
-    if logits.dim() == 1 or (logits.dim() == 2 and logits.shape[1] == 1):
-        logits = logits.reshape(-1)
-        return F.binary_cross_entropy_with_logits(logits.float(), y.reshape(-1).float()), n
-    return F.cross_entropy(logits.float(), y.reshape(-1).long()), n
+    binary = logits.dim() == 1 or (logits.dim() == 2 and logits.shape[1] == 1)
+    if class_weights is None:
+        if binary:
+            return F.binary_cross_entropy_with_logits(logits.reshape(-1).float(),
+                                                      y.reshape(-1).float()), n
+        return F.cross_entropy(logits.float(), y.reshape(-1).long()), n
+    codes = y.reshape(-1).long()
+    if binary:
+        elem = F.binary_cross_entropy_with_logits(logits.reshape(-1).float(),
+                                                  y.reshape(-1).float(), reduction="none")
+    else:
+        elem = F.cross_entropy(logits.float(), codes, reduction="none")
+    w = class_weights.to(device=elem.device, dtype=elem.dtype)[codes]
+    return (elem * w).sum() / n.clamp(min=1.0), n

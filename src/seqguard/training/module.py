@@ -167,6 +167,9 @@ class SeqguardModule(L.LightningModule):
         unscaled target.
     feature_names : list of str, optional
         Names of the input features (columns of ``x``), for error messages.
+    class_weights : list of float, optional
+        ``classify`` only: the loss weight of each class (training and validation
+        loss; see :func:`~seqguard.training.losses.classification_loss`).
 
     Attributes
     ----------
@@ -182,7 +185,8 @@ class SeqguardModule(L.LightningModule):
                  optimizer: str = "adamw", lr: float = 1e-3, weight_decay: float = 1e-4,
                  clip: float | None = 1.0, lr_factor: float = 0.5, lr_patience: int = 3,
                  target_stats: dict[str, float] | None = None,
-                 feature_names: list[str] | None = None) -> None:
+                 feature_names: list[str] | None = None,
+                 class_weights: list[float] | None = None) -> None:
         super().__init__()
         self.model = model
         self.automatic_optimization = False
@@ -196,6 +200,9 @@ class SeqguardModule(L.LightningModule):
         self.lr_patience = int(lr_patience)
         self.target_stats = dict(target_stats) if target_stats else None
         self.feature_names = list(feature_names) if feature_names is not None else None
+        self.class_weights = None if class_weights is None else [float(w) for w in
+                                                                 class_weights]
+        self._class_weights_t: torch.Tensor | None = None
         self.monitor = "val_loss"
         self.history: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
@@ -207,6 +214,7 @@ class SeqguardModule(L.LightningModule):
         self._pending_restore: dict[str, Any] | None = None
         self.val_source: Any = None  # the validation loader, for the epoch-0 score
         self._start_val_loss: float | None = None
+        self._start_auc_loss = math.nan
         groups, index, recurrent = grad_group_names(model)
         self.grad_groups = groups
         self.grad_group_recurrent = recurrent
@@ -219,9 +227,12 @@ class SeqguardModule(L.LightningModule):
     # ------------------------------------------------------------------ config
     def config(self) -> dict[str, Any]:
         """The settings a resumed run should share with the run it continues."""
-        return {"task": self.task, "loss": self.loss_name, "optimizer": self.optimizer_name,
-                "weight_decay": self.weight_decay, "clip": self.clip,
-                "groups": list(self.grad_groups)}
+        out = {"task": self.task, "loss": self.loss_name, "optimizer": self.optimizer_name,
+               "weight_decay": self.weight_decay, "clip": self.clip,
+               "groups": list(self.grad_groups)}
+        if self.class_weights is not None or self.monitor not in ("val_loss", "train_loss"):
+            out |= {"class_weights": self.class_weights, "monitor": self.monitor}
+        return out
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         opt = build_optimizer(self.optimizer_name, self._params, self.lr, self.weight_decay)
@@ -268,6 +279,8 @@ class SeqguardModule(L.LightningModule):
     # ------------------------------------------------------------------ loss
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
         extra = {"y_in": batch.get("y_in")} if getattr(self.model, "needs_y_in", False) else {}
+        if "static" in batch:
+            extra["static"] = batch["static"]
         return self.model(batch["x"], last=batch.get("last"), lengths=batch.get("lengths"),
                           **extra)
 
@@ -275,7 +288,14 @@ class SeqguardModule(L.LightningModule):
                   ) -> tuple[torch.Tensor, torch.Tensor]:
         """Masked loss of ``pred`` against the batch's targets, and their count."""
         if self.task == "classify":
-            return classification_loss(pred, batch["y"])
+            w = None
+            if self.class_weights is not None:
+                if self._class_weights_t is None or self._class_weights_t.device != pred.device:
+                    self._class_weights_t = torch.tensor(self.class_weights,
+                                                         dtype=torch.float32,
+                                                         device=pred.device)
+                w = self._class_weights_t
+            return classification_loss(pred, batch["y"], w)
         return masked_loss(pred, batch["y"], batch.get("y_mask"), self.loss_name)
 
     # ------------------------------------------------------------------ training
@@ -380,7 +400,8 @@ class SeqguardModule(L.LightningModule):
         return self._a.epoch_stats
 
     def epoch_value(self, name: str) -> float:
-        """``"val_loss"`` or ``"train_loss"`` of the current epoch (NaN if unknown)."""
+        """``"val_loss"``, ``"val_auc_loss"`` (1 − validation ROC-AUC) or ``"train_loss"``
+        of the current epoch (NaN if unknown)."""
         if name == "train_loss":
             return self.epoch_train_stats().train_loss
         return float(self._row.get(name, math.nan))
@@ -411,6 +432,8 @@ class SeqguardModule(L.LightningModule):
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         pred = self(batch)
         loss, n = self.loss_from(pred, batch)
+        if self.monitor == "val_auc_loss":
+            self._a.val_scores.append((pred.detach().float().cpu(), batch["y"].detach().cpu()))
         s = self._a.val
         s[0] += loss.detach().double() * n.double()
         s[1] += n.double()
@@ -463,6 +486,10 @@ class SeqguardModule(L.LightningModule):
         self._row["val_loss"] = val_loss
         self._row["collapse_ratio"] = ratio
         self.log("val_loss", val_loss)
+        if self.monitor == "val_auc_loss":
+            value = auc_loss(self._a.val_scores)
+            self._row["val_auc_loss"] = value
+            self.log("val_auc_loss", value)
 
     # ------------------------------------------------------------------ epoch 0
     def start_val_loss(self) -> float:
@@ -475,30 +502,40 @@ class SeqguardModule(L.LightningModule):
         baseline, so this is the baseline's validation loss.
         """
         if self._start_val_loss is None:
-            self._start_val_loss = self._evaluate(self.val_source)
+            self._start_val_loss, self._start_auc_loss = self._evaluate(self.val_source)
         return self._start_val_loss
 
-    def _evaluate(self, loader: Any) -> float:
+    def start_value(self, monitor: str) -> float:
+        """The monitored value of the untrained model (``"val_loss"`` or
+        ``"val_auc_loss"``), computed once as :meth:`start_val_loss`."""
+        loss = self.start_val_loss()
+        return self._start_auc_loss if monitor == "val_auc_loss" else loss
+
+    def _evaluate(self, loader: Any) -> tuple[float, float]:
         if loader is None:
-            return math.nan
+            return math.nan, math.nan
         trainer = self.trainer
         plugin = trainer.precision_plugin
         was_training = self.model.training
         total = torch.zeros((), dtype=torch.float64, device=self.device)
         count = torch.zeros((), dtype=torch.float64, device=self.device)
+        scores: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.model.eval()
         try:
             with torch.random.fork_rng(devices=[]), torch.no_grad(), plugin.val_step_context():
                 for batch in loader:
                     batch = plugin.convert_input(batch)
                     batch = trainer.strategy.batch_to_device(batch)
-                    loss, n = self.loss_from(self(batch), batch)
+                    pred = self(batch)
+                    loss, n = self.loss_from(pred, batch)
                     total += loss.detach().double() * n.double()
                     count += n.double()
+                    if self.monitor == "val_auc_loss":
+                        scores.append((pred.detach().float().cpu(), batch["y"].detach().cpu()))
         finally:
             self.model.train(was_training)
         t, c = torch.stack([total, count]).tolist()
-        return t / c if c > 0 else math.nan
+        return (t / c if c > 0 else math.nan), (auc_loss(scores) if scores else math.nan)
 
     # ------------------------------------------------------------------ state
     def run_state(self) -> dict[str, Any]:
@@ -533,6 +570,7 @@ class _Sums:
         "sum_n",
         "sum_total_norm",
         "val",
+        "val_scores",
         "val_shift",
     )
 
@@ -554,6 +592,31 @@ class _Sums:
     def reset_val(self, device: torch.device) -> None:
         self.val = [torch.zeros((), dtype=torch.float64, device=device) for _ in range(7)]
         self.val_shift: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.val_scores: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+
+def auc_loss(scores: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
+    """1 − ROC-AUC of (logits, labels) batches: binary on the one logit, one-vs-rest
+    macro over the softmax for more classes; NaN when a class is absent."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    if not scores:
+        return math.nan
+    z = torch.cat([s[0].reshape(s[0].shape[0], -1) for s in scores]).double().numpy()
+    y = torch.cat([s[1].reshape(-1) for s in scores]).long().numpy()
+    if len(np.unique(y)) < 2 or not np.isfinite(z).all():
+        return math.nan
+    try:
+        if z.shape[1] == 1:
+            return 1.0 - float(roc_auc_score(y, z[:, 0]))
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        if len(np.unique(y)) < z.shape[1]:
+            return math.nan
+        return 1.0 - float(roc_auc_score(y, p, multi_class="ovr", average="macro"))
+    except ValueError:
+        return math.nan
 
 
 def _set_loader_epoch(loader: Any, epoch: int) -> None:
