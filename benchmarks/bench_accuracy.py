@@ -742,6 +742,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         import torch
 
         torch.set_num_threads(args.threads)
+    from bench_beijing import _value  # the --set value parser the benchmarks share
+
     overrides = {k.replace("-", "_"): _value(v)
                  for k, _, v in (item.partition("=") for item in args.set)}
     if overrides or args.defaults_only:
@@ -771,21 +773,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     Path(args.out).write_text(render(results), encoding="utf-8")
     print(f"wrote {args.out} ({results['seconds']} s)")
     return results
-
-
-def _value(text: str) -> Any:
-    """A ``--set`` value: a number, true/false/none, or the text."""
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low in ("none", "null"):
-        return None
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
 
 
 def _save(path: str | None, results: dict[str, Any]) -> None:

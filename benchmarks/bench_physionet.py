@@ -40,15 +40,7 @@ from bench_accuracy import (
     physionet_wide,
     stratified_split,
 )
-
-
-def _value(text: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
+from bench_beijing import _value
 
 
 def split_parts(k: int) -> list[pd.DataFrame]:
