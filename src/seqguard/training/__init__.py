@@ -17,6 +17,7 @@ from .guards import (
                      NonFiniteGuard,
                      default_guards,
 )
+from .interrupt import FitInterrupted
 from .loop import FitResult, fit_model
 from .losses import classification_loss, masked_loss
 from .module import SeqguardModule
@@ -26,6 +27,7 @@ __all__ = [
                      "CollapseGuard",
                      "DivergenceGuard",
                      "EpochCheckpoint",
+                     "FitInterrupted",
                      "FitResult",
                      "GradientHealth",
                      "InputGuard",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import signal
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,7 @@ import lightning as L
 import pandas as pd
 import torch
 from lightning.pytorch.callbacks import EarlyStopping
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import nn
 
 from ..errors import InputError, SeqguardWarning, TrainingFailed
@@ -48,6 +50,7 @@ from .collapse import CollapseGuard
 from .divergence import DivergenceGuard
 from .gradient_health import GradientHealth
 from .input_guard import InputGuard
+from .interrupt import FitInterrupted, SignalStop, stop_on_signals
 from .module import SeqguardModule, _set_loader_epoch
 from .nonfinite import NonFiniteGuard
 
@@ -233,6 +236,9 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
     InputError
         A bad option, an empty loader, a NaN / inf input (``InputGuard``), or a
         checkpoint that does not fit the model.
+    FitInterrupted
+        SIGINT (Ctrl-C) or SIGTERM arrived while training: it stopped at the next step
+        boundary; ``resume=True`` continues from the last epoch checkpoint.
     TrainingFailed
         The loss or gradients stayed non-finite after ``max_rollbacks`` rollbacks, or
         the validation loss was never finite. ``exc.result`` holds the
@@ -302,11 +308,11 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
 
     remaining = int(epochs) - start
     if remaining > 0 and not finished:
-        with _quiet(show):
+        with _quiet(show), stop_on_signals() as pending:
             trainer = L.Trainer(
                 max_epochs=remaining, accelerator=accelerator, devices=devices,
                 strategy=strategy, precision=precision,  # type: ignore[arg-type]
-                deterministic="warn", callbacks=cbs,
+                deterministic="warn", callbacks=[*cbs, SignalStop(pending, checkpoint_dir)],
                 logger=False, enable_checkpointing=checkpoint_dir is not None,
                 enable_progress_bar=show, enable_model_summary=False, num_sanity_val_steps=0,
                 benchmark=False, log_every_n_steps=max(1, len(train_loader)))  # type: ignore[arg-type]
@@ -315,7 +321,13 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
             _set_loader_epoch(train_loader, start)
             if ckpt is not None:
                 restore_rng_state(ckpt["state"])
-            trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+            try:
+                trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+            except (FitInterrupted, SIGTERMException) as exc:
+                # Lightning's own SIGTERM handling ends in SystemExit(0): a success code
+                signum = getattr(exc, "signum", signal.SIGTERM)
+                raise FitInterrupted(signum, epochs_done=len(module.history),
+                                     checkpoint_dir=checkpoint_dir) from None
     else:
         best.restore(model)
 

@@ -1,0 +1,129 @@
+"""Ctrl-C and SIGTERM stop training at the next step boundary, with a resumable state.
+
+Left alone, Lightning turns Ctrl-C into ``sys.exit(1)`` with no message and SIGTERM
+(what batch schedulers send) into ``SystemExit(0)``: a run that did not finish would
+look like one that did. While :func:`~seqguard.training.fit_model` trains,
+:func:`stop_on_signals` installs handlers for SIGINT and SIGTERM that only note the
+signal; :class:`SignalStop` raises :class:`FitInterrupted` at the next step
+boundary (after a training or validation batch), so no weight update is cut in
+half. A second signal raises at once. The handlers that were there before are put
+back when training ends, however it ends.
+
+What can be resumed is the newest epoch checkpoint (``checkpoint_dir``, written at
+the end of every epoch): the interrupted epoch is trained again from its start, and
+``resume=True`` reaches the same result as an uninterrupted run with the same seed.
+Signals are only caught in the main thread (Python delivers them nowhere else).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import lightning as L
+
+__all__ = ["FitInterrupted", "SignalStop", "stop_on_signals"]
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class FitInterrupted(Exception):
+    """Training stopped by SIGINT (Ctrl-C) or SIGTERM before it finished.
+
+    Attributes
+    ----------
+    signum : int
+        The signal; :attr:`exit_code` is the shell's ``128 + signum`` (130, 143).
+    epochs_done : int
+        Epochs completed (and checkpointed, when there is a checkpoint folder).
+    checkpoint_dir : str or None
+        Where ``resume=True`` continues from.
+    """
+
+    def __init__(self, signum: int, epochs_done: int = 0,
+                 checkpoint_dir: str | None = None) -> None:
+        self.signum = int(signum)
+        self.epochs_done = int(epochs_done)
+        self.checkpoint_dir = checkpoint_dir
+        name = signal.Signals(self.signum).name
+        where = (f"; {self.epochs_done} epoch(s) checkpointed in {checkpoint_dir}"
+                 if checkpoint_dir else "")
+        super().__init__(f"training interrupted by {name}{where}")
+
+    @property
+    def exit_code(self) -> int:
+        """``128 + signum``: 130 for SIGINT, 143 for SIGTERM."""
+        return 128 + self.signum
+
+
+class _Pending:
+    """The first signal received while training, or ``None``."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+
+class SignalStop(L.Callback):
+    """Raise :class:`FitInterrupted` at the first step boundary after a signal.
+
+    Parameters
+    ----------
+    pending : object with a ``signum`` attribute
+        Set by the handlers of :func:`stop_on_signals`.
+    checkpoint_dir : str, optional
+        Named in the exception (where ``resume`` continues from).
+    """
+
+    name = "SignalStop"
+
+    def __init__(self, pending: Any, checkpoint_dir: str | None = None) -> None:
+        self.pending = pending
+        self.checkpoint_dir = checkpoint_dir
+
+    def check(self, pl_module: Any) -> None:
+        """Raise if a signal arrived."""
+        if self.pending.signum is not None:
+            raise FitInterrupted(self.pending.signum, epochs_done=len(pl_module.history),
+                                 checkpoint_dir=self.checkpoint_dir)
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: Any) -> None:
+        self.check(pl_module)
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: Any, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        self.check(pl_module)
+
+    def on_validation_batch_end(self, trainer: L.Trainer, pl_module: Any, outputs: Any,
+                                batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.check(pl_module)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[_Pending]:
+    """Note SIGINT / SIGTERM instead of dying for the duration of the block.
+
+    Yields the object whose ``signum`` the handlers set (``None`` until a signal
+    arrives). A second signal raises :class:`FitInterrupted` where the program is.
+    Outside the main thread nothing is installed and ``signum`` stays ``None``.
+    """
+    pending = _Pending()
+    if threading.current_thread() is not threading.main_thread():
+        yield pending
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if pending.signum is not None:
+            raise FitInterrupted(pending.signum)
+        pending.signum = signum
+
+    before = {s: signal.getsignal(s) for s in SIGNALS}
+    for s in SIGNALS:
+        signal.signal(s, handler)
+    try:
+        yield pending
+    finally:
+        for s, h in before.items():
+            signal.signal(s, h if h is not None else signal.SIG_DFL)
