@@ -88,6 +88,7 @@ def test_a_signal_mid_epoch_stops_and_resume_reaches_the_uninterrupted_result(
     assert exc.signum == signum and exc.exit_code == 128 + signum
     assert exc.epochs_done == 2 and exc.checkpoint_dir == str(tmp_path)
     assert signal.Signals(signum).name in str(exc) and str(tmp_path) in str(exc)
+    assert "resume with --resume" in str(exc)
     assert sender.steps_after == []  # stopped at the very next step boundary
     # the handlers that were there before are back
     assert {s: signal.getsignal(s) for s in before} == before
@@ -139,3 +140,66 @@ def test_outside_the_main_thread_nothing_is_installed():
     t.start()
     t.join()
     assert seen == {"handler": signal.default_int_handler, "signum": None}
+
+
+# ----------------------------------------------------------------- the command line
+def _series_csv(path, n=6000):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    t = pd.date_range("2020-01-01", periods=n, freq="h")
+    y = np.sin(np.arange(n) * 2 * np.pi / 24) + 0.3 * rng.standard_normal(n)
+    pd.DataFrame({"time": t, "y": y, "x": rng.standard_normal(n)}).to_csv(path, index=False)
+    return path
+
+
+def _fit_cmd(data, out, *extra):
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("seqguard")
+    return [str(exe), "fit", str(data), "--time-col", "time", "--target", "y",
+            "--input-len", "24", "--horizon", "6", "--epochs", "3", "--patience", "10",
+            "--hidden", "8", "--batch-size", "16", "--quiet", "--out", str(out), *extra]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_the_cli_exits_128_plus_signal_writes_nothing_and_resumes(signum, tmp_path):
+    import json
+    import subprocess
+    import time
+
+    data = _series_csv(tmp_path / "series.csv")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = tmp_path / "run"
+    ckpts = tmp_path / ".run.checkpoints"
+    proc = subprocess.Popen(_fit_cmd(data, out), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while not (ckpts / "epoch-0001.json").exists():  # interrupt inside epoch 2
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signum, stderr
+    assert f"interrupted by {signal.Signals(signum).name}" in stderr
+    assert "resume with --resume" in stderr and "traceback" not in (stdout + stderr).lower()
+    assert not out.exists() or not any(out.iterdir())  # no run directory, not even half
+    if signum == signal.SIGINT:
+        return  # the resume below is the same code for both signals: run it once
+
+    resumed = subprocess.run(_fit_cmd(data, out, "--resume"), capture_output=True, text=True,
+                             env=env, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    whole = subprocess.run(_fit_cmd(data, tmp_path / "whole"), capture_output=True, text=True,
+                           env=env, timeout=300)
+    assert whole.returncode == 0, whole.stderr
+    a = json.loads((out / "metrics.json").read_text())
+    b = json.loads((tmp_path / "whole" / "metrics.json").read_text())
+    assert a["test"]["mae"] == pytest.approx(b["test"]["mae"], rel=1e-6)
+    assert a["guard_events"] == b["guard_events"]
+    import pandas as pd
+
+    ha, hb = (pd.read_csv(d / "history.csv") for d in (out, tmp_path / "whole"))
+    cols = ["epoch", "train_loss", "val_loss", "lr"]
+    np.testing.assert_allclose(ha[cols].to_numpy(), hb[cols].to_numpy(), rtol=1e-6)

@@ -25,12 +25,14 @@ from typing import Any
 
 import lightning as L
 
+from ..errors import SeqguardError
+
 __all__ = ["FitInterrupted", "SignalStop", "stop_on_signals"]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class FitInterrupted(Exception):
+class FitInterrupted(SeqguardError):
     """Training stopped by SIGINT (Ctrl-C) or SIGTERM before it finished.
 
     Attributes
@@ -49,11 +51,14 @@ class FitInterrupted(Exception):
         self.epochs_done = int(epochs_done)
         self.checkpoint_dir = checkpoint_dir
         name = signal.Signals(self.signum).name
-        where = (f"; {self.epochs_done} epoch(s) checkpointed in {checkpoint_dir}"
-                 if checkpoint_dir else "")
-        super().__init__(f"training interrupted by {name}{where}")
+        if checkpoint_dir:
+            how = (f"resume with --resume (resume=True): it continues after epoch "
+                   f"{self.epochs_done} from the checkpoint in {checkpoint_dir}")
+        else:
+            how = "no checkpoint folder was given, so a new fit starts over"
+        super().__init__(f"interrupted by {name} after {self.epochs_done} epoch(s); {how}.")
 
-    @property
+    @property  # type: ignore[override]
     def exit_code(self) -> int:
         """``128 + signum``: 130 for SIGINT, 143 for SIGTERM."""
         return 128 + self.signum
