@@ -131,9 +131,9 @@ import numpy as np
 import pandas as pd
 from sklearn.impute import KNNImputer
 
-from ._base import SeriesTransform, as_groups, group_starts
-from ._serialize import register
-from .errors import DataWarning, InputError, LeakageWarning, did_you_mean, format_list
+from .._base import SeriesTransform, as_groups, group_starts
+from .._serialize import register
+from ..errors import DataWarning, InputError, LeakageWarning, did_you_mean, format_list
 
 __all__ = [
     "OBSERVED_SUFFIX",
