@@ -55,9 +55,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ._base import SeriesTransform, as_groups
-from ._serialize import register
-from .errors import DataWarning, InputError, did_you_mean, format_list
+from .._base import SeriesTransform, as_groups
+from .._serialize import register
+from ..errors import DataWarning, InputError, did_you_mean, format_list
 
 __all__ = ["METHODS", "PER", "Scaler", "TargetScaler", "check_method", "get_scaler"]
 
