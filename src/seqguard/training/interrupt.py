@@ -48,6 +48,7 @@ class FitInterrupted(SeqguardError):
     def __init__(self, signum: int, epochs_done: int = 0,
                  checkpoint_dir: str | None = None) -> None:
         self.signum = int(signum)
+        self.exit_code = 128 + self.signum  # the shell's convention: 130, 143
         self.epochs_done = int(epochs_done)
         self.checkpoint_dir = checkpoint_dir
         name = signal.Signals(self.signum).name
@@ -57,11 +58,6 @@ class FitInterrupted(SeqguardError):
         else:
             how = "no checkpoint folder was given, so a new fit starts over"
         super().__init__(f"interrupted by {name} after {self.epochs_done} epoch(s); {how}.")
-
-    @property  # type: ignore[override]
-    def exit_code(self) -> int:
-        """``128 + signum``: 130 for SIGINT, 143 for SIGTERM."""
-        return 128 + self.signum
 
 
 class _Pending:
