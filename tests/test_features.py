@@ -12,7 +12,7 @@ import pytest
 import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 
 from seqguard._serialize import from_dict
 from seqguard.errors import DataWarning, InputError, NotFittedError
@@ -461,12 +461,19 @@ def test_get_params_and_clone_round_trip(step, rng):
     params = step.get_params(deep=False)
     twin = clone(step)
     assert repr(twin.get_params(deep=False)) == repr(params)
-    assert type(step)(**params).get_params(deep=False) is not None
+    # rebuilding from the params gives the same params back
+    assert repr(type(step)(**params).get_params(deep=False)) == repr(params)
+    # the clone holds copies of the mutable arguments, not the user's objects
+    for name, value in params.items():
+        if isinstance(value, (dict, list, BaseEstimator)):
+            assert getattr(twin, name) is not value, name
     X, groups = step_frame(rng)
     with pytest.raises(NotFittedError, match="is not fitted yet"):
         twin.transform(X, groups=groups)
     twin.fit(X, groups=groups)
-    assert step.get_params(deep=False) is not twin.get_params(deep=False)
+    # fit writes nothing over the arguments, of the clone or of the original
+    assert repr(twin.get_params(deep=False)) == repr(params)
+    assert repr(step.get_params(deep=False)) == repr(params)
     assert not step.fitted_attributes()  # fitting the clone left the original alone
     out = twin.transform(X, groups=groups)
     assert out.columns.tolist() == twin.get_feature_names_out().tolist()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from pathlib import Path
 
 import lightning as L
 import numpy as np
@@ -777,7 +776,12 @@ def test_fit_model_is_reexported():
     assert set(t.__all__) >= {"fit_model", "FitResult", "SeqguardModule", "masked_loss",
                               "InputGuard", "NonFiniteGuard", "GradientHealth", "BestState",
                               "CollapseGuard", "EpochCheckpoint"}
-    assert Path(t.__file__).parent.name == "training"
+    # every listed name is there, defined inside seqguard.training (not a stray import)
+    missing = [name for name in t.__all__ if not hasattr(t, name)]
+    assert not missing, f"seqguard.training.__all__ lists names it lacks: {missing}"
+    outside = [name for name in t.__all__
+               if not getattr(t, name).__module__.startswith("seqguard.training")]
+    assert not outside, f"not defined in seqguard.training: {outside}"
 
 
 # --------------------------------------------------------------------- AMP branch, real loaders
