@@ -790,6 +790,9 @@ def test_params_clone_and_set_params_round_trip(case):
         assert params[k] is v, f"__init__ changed the argument {k!r}"
     twin = clone(obj)
     assert type(twin) is type(obj) and _spec(twin) == _spec(obj)
+    for k, v in params.items():  # the clone holds copies of mutable arguments
+        if isinstance(v, (dict, list, BaseEstimator)):
+            assert twin.get_params(deep=False)[k] is not v, f"clone shares {k!r}"
     assert _spec(type(obj)(**params)) == _spec(obj)
     deep = obj.get_params(deep=True)
     assert _spec(clone(obj).set_params(**deep)) == _spec(obj)
