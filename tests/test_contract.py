@@ -175,7 +175,7 @@ class Family:
     ``data`` is whatever the family needs (built once per case by ``make_data``).
     """
 
-    #: the "rows outside the training part" check does not apply (see ``poison_fit``)
+    #: whether the "rows outside the training part" check applies
     poison = True
 
     def make_data(self, case: Case) -> Any:
@@ -424,7 +424,11 @@ class Pipe(Family):
         return [out["X"][out["usable"]], *windows]
 
     def poison_rows(self, obj: Any, data: Any, case: Case) -> np.ndarray:
-        part = obj.transform(data[1]).part
+        df, table = data
+        # the rows of the table are those of the frame, in order (what poisoning relies on)
+        assert_same(table.frame[self.target].to_numpy(np.float64),
+                    df[self.target].to_numpy(np.float64), "table rows")
+        part = obj.transform(table).part
         return part == 2 if case.reads_val else part != TRAIN
 
 
