@@ -227,7 +227,6 @@ def test_static_covariates_standardise_on_training_series_and_mark_missing():
     assert st.mean_[0] == 2.0 and st.scale_[0] == 1.0
     out = st.transform(frame, bounds)
     np.testing.assert_array_equal(out, [[-1.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
-    assert st.to_dict() == StaticCovariates.from_dict(st.to_dict()).to_dict()
 
 
 def test_parse_static_specs():

@@ -524,8 +524,11 @@ def test_cli_healthy_run_prints_saves_and_still_loads(runs, tmp_path, capsys):
                 "non_finite_input", "non_finite_activation"} & set(section["codes"])
     assert section["context"]["source"] == "run" and section["context"]["split"] is True
     assert verify_run(run) == []
-    est = seqguard.load(run)
-    assert est.model_ is not None
+    # the run still loads and predicts exactly as the run before diagnose wrote to it
+    before_diagnose = seqguard.load(runs["healthy"][0]).predict(runs["healthy"][1])
+    after = seqguard.load(run).predict(runs["healthy"][1])
+    assert len(after) > 0
+    pd.testing.assert_frame_equal(after, before_diagnose, check_exact=True)
 
 
 def test_api_on_estimator_without_data(runs):

@@ -69,7 +69,14 @@ def test_forecast_ensemble_is_the_mean_of_its_members(tmp_path):
     assert g.evaluate(df)["test"]["mae"] == pytest.approx(f.evaluate(df)["test"]["mae"])
     assert "ensemble" in g.metrics_
     report = seqguard.diagnose(g, df)
-    assert report is not None
+    # diagnose reads the ensemble like one model: its weights and trace are checked
+    # and it scores the averaged prediction, the run's test score
+    assert report.context["source"] == "estimator"
+    assert {"weights", "non-finite trace", "model state"} <= set(report.context["checked"])
+    assert not {"non_finite_input", "non_finite_weights", "non_finite_activation"} & \
+        set(report.codes)
+    assert report.context["n_windows"] == g.n_windows_["test"]
+    assert report.context["scores"]["model"] == pytest.approx(g.metrics_["test"]["mae"])
 
 
 def test_k1_keeps_the_single_model_layout(tmp_path):

@@ -12,10 +12,8 @@ import pytest
 import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.base import clone
 
-from seqguard._serialize import from_dict
-from seqguard.errors import DataWarning, InputError, NotFittedError
+from seqguard.errors import DataWarning, InputError
 from seqguard.features import (
     Calendar,
     Categoricals,
@@ -420,7 +418,7 @@ def test_calendar_uses_the_series_step_not_the_jump_between_series():
     assert cal.freq_seconds_ == 86400.0
 
 
-# ---------------------------------------------------------------------------- JSON, params
+# ------------------------------------------------------------------------------ builder
 def step_frame(rng):
     n = 80
     return pd.DataFrame({
@@ -429,48 +427,6 @@ def step_frame(rng):
         "q": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
         "kind": pd.array(rng.choice(["x", "y", None], size=n), dtype="string"),
     }), np.repeat([0, 1], 40)
-
-
-STEPS = {
-    "lags": Lags({"p": [1, 3], "q": (2,)}),
-    "rolling": RollingStats({"q": [4]}, stats=("mean", "max"), min_periods=2),
-    "indicators": Indicators({"p": ["sma:5", "ema:4", "rsi", "macd:3/7/2", "bollinger:5/1.5"]}),
-    "calendar": Calendar(["hour", "dayofweek"], time_col="time", freq="1h"),
-    "categorical-onehot": Categoricals(["kind"], max_categories=5),
-    "categorical-codes": Categoricals(["kind"], encoding="codes", missing="unknown"),
-    "builder": FeatureBuilder(lags=Lags({"q": [1]}), indicators=Indicators({"p": ["rsi:3"]}),
-                              calendar=Calendar(), categorical=Categoricals(["kind"])),
-}
-
-
-@pytest.mark.parametrize("step", list(STEPS.values()), ids=list(STEPS))
-def test_json_round_trip_transforms_exactly(step, rng):
-    X, groups = step_frame(rng)
-    fitted = clone(step).fit(X.iloc[:50], groups=groups[:50])
-    text = json.dumps(fitted.to_dict())
-    back = from_dict(json.loads(text))
-    assert type(back) is type(step)
-    pd.testing.assert_frame_equal(back.transform(X, groups=groups),
-                                  fitted.transform(X, groups=groups))
-    assert back.get_feature_names_out().tolist() == fitted.get_feature_names_out().tolist()
-    assert json.dumps(back.to_dict()) == text
-
-
-@pytest.mark.parametrize("step", list(STEPS.values()), ids=list(STEPS))
-def test_get_params_and_clone_round_trip(step, rng):
-    params = step.get_params(deep=False)
-    twin = clone(step)
-    assert repr(twin.get_params(deep=False)) == repr(params)
-    assert type(step)(**params).get_params(deep=False) is not None
-    X, groups = step_frame(rng)
-    with pytest.raises(NotFittedError, match="is not fitted yet"):
-        twin.transform(X, groups=groups)
-    twin.fit(X, groups=groups)
-    assert step.get_params(deep=False) is not twin.get_params(deep=False)
-    assert not step.fitted_attributes()  # fitting the clone left the original alone
-    out = twin.transform(X, groups=groups)
-    assert out.columns.tolist() == twin.get_feature_names_out().tolist()
-    assert (out.index == X.index).all()
 
 
 def test_builder_appends_new_columns_and_reports_them(rng):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 from sklearn.impute import KNNImputer
 
-from seqguard.errors import DataWarning, InputError, LeakageWarning, NotFittedError
+from seqguard.errors import DataWarning, InputError, LeakageWarning
 from seqguard.missing import (
     MissingSpec,
     MissingStrategy,
@@ -119,21 +117,9 @@ def test_contract(spec, toy):
     seen = np.isfinite(raw)
     assert np.array_equal(out[["a", "b", "c"]].to_numpy()[seen], raw[seen])
 
-    # JSON round trip: bit-identical output
-    back = MissingStrategy.from_dict(json.loads(json.dumps(s.to_dict())))
-    again = back.transform(X, groups=g)
-    assert list(again.columns) == list(out.columns)
-    assert np.array_equal(again.to_numpy(np.float64).view(np.int64),
-                          values.view(np.int64))
-    assert np.array_equal(back.usable_rows(X, groups=g), usable)
-
-    # get_params / clone round trip; the clone is unfitted
-    twin = clone(s)
-    assert twin.get_params() == s.get_params() == {
-        "method": spec, "per_column": None, "columns": None,
-        "knn_max_rows": 5000, "random_state": 0}
-    with pytest.raises(NotFittedError, match="not fitted yet"):
-        twin.transform(X, groups=g)
+    # the defaults (the JSON round trip, clone and NotFittedError are in test_contract.py)
+    assert s.get_params() == {"method": spec, "per_column": None, "columns": None,
+                              "knn_max_rows": 5000, "random_state": 0}
 
 
 @pytest.mark.parametrize("spec", PAST_ONLY, ids=PAST_ONLY)
@@ -438,15 +424,6 @@ def test_option_errors_name_the_place(toy):
         s.transform(X[["a", "b"]])
     with pytest.raises(InputError, match=r"groups has shape \(3,\)"):
         s.transform(X, groups=[0, 0, 0])
-
-
-def test_not_fitted_errors(toy):
-    X, _g, _, _ = toy
-    s = MissingStrategy()
-    for call in (lambda: s.transform(X), lambda: s.usable_rows(X), lambda: s.report(X),
-                 s.get_feature_names_out, lambda: s.timestep_mask(X)):
-        with pytest.raises(NotFittedError, match="MissingStrategy is not fitted yet"):
-            call()
 
 
 def test_report_counts(toy):

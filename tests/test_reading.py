@@ -8,6 +8,7 @@ import gzip
 import io as _io
 import json
 import lzma
+import re
 
 import numpy as np
 import pandas as pd
@@ -195,21 +196,32 @@ CRAFTED = {
     "quoted-newline": 'a,b\n1,"x\ny"\n3,z\n',
     "bom": "\ufeffa,b\n1,2\n3,4\n",
     "escaped-quotes": 'a,b\n1,"say ""hi"""\n3,x\n',
-    "stray-quote-last": "a,b\n1,2\n3,\"4\n5,6\n7,8\n",
-    "stray-quote-closed-later": 'a,b\n1,"2\n3,4\n5,6"\n7,8\n',
+}
+# a stray quote would swallow the lines after it into one field: an error naming the line
+STRAY_QUOTES = {
+    "stray-quote-last": ("a,b\n1,2\n3,\"4\n5,6\n7,8\n", 3, '"4'),
+    "stray-quote-closed-later": ('a,b\n1,"2\n3,4\n5,6"\n7,8\n', 2, '"2'),
 }
 
 
 @pytest.mark.parametrize("text", CRAFTED.values(), ids=CRAFTED.keys())
-def test_no_file_is_read_short_without_an_error(tmp_path, text):
+def test_no_file_is_read_short(tmp_path, text):
     p = tmp_path / "c.csv"
     p.write_bytes(text.encode("utf-8"))
-    try:
-        table = read(p, categorical="b")
-    except InputError as exc:
-        assert "quoted field opens" in str(exc)
-        return
+    table = read(p, categorical="b")
     assert table.report.n_input_rows == _records(text.removeprefix("\ufeff"))
+
+
+@pytest.mark.parametrize(("text", "line", "start"), STRAY_QUOTES.values(),
+                         ids=STRAY_QUOTES.keys())
+def test_a_stray_quote_is_an_error_not_lost_rows(tmp_path, text, line, start):
+    p = tmp_path / "c.csv"
+    p.write_bytes(text.encode("utf-8"))
+    with pytest.raises(InputError, match=rf"c\.csv', line {line}: a quoted field opens here "
+                                         rf"\({re.escape(start)}\.\.\.\) and runs over 2 more "
+                                         r"lines, which would be lost as rows\. Close the "
+                                         r"quote, or remove the stray '\"'\."):
+        read(p, categorical="b")
 
 
 # ------------------------------------------------------ number formats

@@ -173,28 +173,8 @@ def test_values_too_large_are_reported() -> None:
         Scaler().fit(X)
 
 
-# ------------------------------------------------------------------------- leakage
-@pytest.mark.parametrize("per", ["global", "series"])
-def test_fit_never_reads_test_rows(per: str, rng: np.random.Generator) -> None:
-    sizes = [50, 50]
-    full = _frame(rng, n=100, nan_frac=0.1)
-    groups = _groups(sizes)
-    train_rows = np.r_[0:35, 50:85]       # the first 70% of each series
-    garbage = full.copy()
-    test_rows = np.setdiff1d(np.arange(100), train_rows)
-    garbage.iloc[test_rows] = rng.normal(1e6, 1e6, (len(test_rows), 3))
-    garbage.iloc[test_rows[::3], 1] = np.inf
-
-    a = Scaler("robust", per=per).fit(full.iloc[train_rows], groups=groups[train_rows])
-    b = Scaler("robust", per=per).fit(garbage.iloc[train_rows], groups=groups[train_rows])
-    assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
-    # Transform is row-wise: the training rows come out the same whatever follows them.
-    za = a.transform(full, groups=groups).iloc[train_rows]
-    zb = a.transform(garbage, groups=groups).iloc[train_rows]
-    pd.testing.assert_frame_equal(za, zb)
-
-
 # ------------------------------------------------------------------ contract checks
+# (the rest of the contract, leakage included, is in test_contract.py)
 CASES = [(m, p) for m in METHODS for p in ("global", "series")]
 
 
@@ -244,15 +224,6 @@ def test_fit_transform_passes_groups() -> None:
     groups = np.array([0, 0, 1, 1])
     Z = Scaler("minmax", per="series").fit_transform(X, groups=groups)
     assert Z["x"].tolist() == [0.0, 1.0, 0.0, 1.0]
-
-
-@pytest.mark.parametrize("obj", [Scaler(), TargetScaler()], ids=["Scaler", "TargetScaler"])
-def test_not_fitted(obj) -> None:
-    name = type(obj).__name__
-    data = pd.DataFrame({"x": [1.0]}) if name == "Scaler" else np.array([1.0])
-    for call in (obj.transform, obj.inverse_transform):
-        with pytest.raises(NotFittedError, match=rf"This {name} is not fitted yet\. Call 'fit'"):
-            call(data)
 
 
 def test_failed_fit_leaves_the_scaler_unfitted() -> None:
