@@ -521,41 +521,27 @@ FEATURES = FrameTransform(_feature_frame)
 NUMERIC = FrameTransform(_numeric_frame)
 
 
-def _records_first(name: str) -> str:
-    return (f"{name}.fit records feature_names_in_ before it validates, so after a failed "
-            "fit it looks fitted: transform raises InputError 'fitted on other columns' (or "
-            "AttributeError on the bad fit's columns) instead of NotFittedError (issue 12)")
-
-
 FEATURE_CASES = [
-    Case("Lags", Lags, {"lags": {"p": [1, 3], "q": (2,)}}, FEATURES, bad=_drop("p"),
-         xfail={"failed_fit": _records_first("Lags")}),
+    Case("Lags", Lags, {"lags": {"p": [1, 3], "q": (2,)}}, FEATURES, bad=_drop("p")),
     Case("RollingStats", RollingStats,
          {"windows": {"q": [4]}, "stats": ("mean", "max"), "min_periods": 2}, FEATURES,
-         bad=_drop("q"), xfail={"failed_fit": _records_first("RollingStats")}),
+         bad=_drop("q")),
     Case("Indicators", Indicators,
          {"indicators": {"p": ["sma:5", "ema:4", "rsi", "macd:3/7/2", "bollinger:5/1.5"]}},
-         FEATURES, bad=_drop("p"),
-         xfail={"failed_fit": _records_first("Indicators"),
-                "training_part": "bollinger's std (features._window_pstd) picks the windows "
-                                 "it recomputes exactly by max(x**2) over the whole series, "
-                                 "later rows included, so a past band changes (in the last "
-                                 "bits) when a later value does: a look-ahead"}),
+         FEATURES, bad=_drop("p")),
     Case("Calendar", Calendar, {"parts": ["hour", "dayofweek"], "time_col": "time",
-                                "freq": "1h"}, FEATURES, bad=_drop("time"), finite=True,
-         xfail={"failed_fit": _records_first("Calendar")}),
+                                "freq": "1h"}, FEATURES, bad=_drop("time"), finite=True),
     Case("Calendar-auto", Calendar, {}, FEATURES, finite=True,
          bad=lambda X: X.assign(again=X["time"])),  # two datetime columns
     Case("Categoricals-onehot", Categoricals, {"columns": ["kind"], "max_categories": 5},
-         FEATURES, bad=_drop("kind"), finite=True,
-         xfail={"failed_fit": _records_first("Categoricals")}),
+         FEATURES, bad=_drop("kind"), finite=True),
     Case("Categoricals-codes", Categoricals, {"columns": ["kind"], "encoding": "codes",
                                               "missing": "unknown"}, FEATURES,
          bad=_drop("kind"), finite=True),
     Case("FeatureBuilder", FeatureBuilder,
          {"lags": Lags({"q": [1]}), "indicators": Indicators({"p": ["rsi:3"]}),
           "calendar": Calendar(), "categorical": Categoricals(["kind"])}, FEATURES,
-         bad=_drop("p"), xfail={"failed_fit": _records_first("FeatureBuilder")}),
+         bad=_drop("p")),
 ]
 
 MISSING_SPECS = ["auto", "drop", "mask", "indicators", "impute:mean", "impute:median",
@@ -566,8 +552,7 @@ LOOKAHEAD = {"impute:ffill:lead=bfill", "impute:bfill", "impute:bfill:trail=drop
              "impute:linear", "impute:time"}
 MISSING_CASES = [
     Case(f"MissingStrategy-{spec}", MissingStrategy, {"method": spec}, NUMERIC,
-         bad=_text_column, lookahead=spec in LOOKAHEAD, finite=True,
-         xfail={"failed_fit": _records_first("MissingStrategy")})
+         bad=_text_column, lookahead=spec in LOOKAHEAD, finite=True)
     for spec in MISSING_SPECS
 ] + [
     Case("MissingStrategy-per-column", MissingStrategy,
@@ -599,11 +584,7 @@ SPLIT_CASES = [
 ]
 
 STATIC_CASES = [
-    Case("StaticCovariates", StaticCovariates, {"columns": ["s"]}, Static(), finite=True,
-         xfail={"not_fitted": "StaticCovariates.transform never calls check_fitted: "
-                              "before fit it raises AttributeError",
-                "failed_fit": "StaticCovariates.fit validates nothing: a missing column "
-                              "raises KeyError, not InputError"}),
+    Case("StaticCovariates", StaticCovariates, {"columns": ["s"]}, Static(), finite=True),
 ]
 
 _PIPELINE_BUG = ("Pipeline.fit sets series_names_ before the split can fail, so after a "

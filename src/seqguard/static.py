@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from ._fitting import unfitted_on_error
 from ._serialize import JsonMixin, register
 from .errors import InputError, did_you_mean
 
@@ -138,8 +139,10 @@ class StaticCovariates(JsonMixin, BaseEstimator):
     def __init__(self, columns: list[str] | None = None) -> None:
         self.columns = columns
 
+    @unfitted_on_error
     def fit(self, frame: pd.DataFrame, bounds: np.ndarray) -> StaticCovariates:
         cols = list(self.columns or [])
+        self._check_frame(frame, cols, "fit")
         values = first_observed(frame[cols].to_numpy(np.float64), bounds) if cols \
             else np.empty((len(bounds) - 1, 0))
         with np.errstate(invalid="ignore"):
@@ -151,9 +154,22 @@ class StaticCovariates(JsonMixin, BaseEstimator):
         self.feature_names_ = cols + [f"{c}__observed" for c in self.indicators_]
         return self
 
+    def _check_frame(self, frame: Any, cols: list[str], where: str) -> None:
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError(f"StaticCovariates.{where} expects a pandas DataFrame, got "
+                             f"{type(frame).__name__}.")
+        missing = _missing_columns(frame, cols)
+        if missing:
+            raise InputError(f"StaticCovariates.{where}: the static column {missing[0]!r} "
+                             "is not in the data"
+                             f"{did_you_mean(missing[0], [str(c) for c in frame.columns])}. "
+                             "Pass data with the columns the covariates were chosen from.")
+
     def transform(self, frame: pd.DataFrame, bounds: np.ndarray) -> np.ndarray:
         """``(n_series, len(feature_names_))`` float32, finite."""
+        self.check_fitted()
         cols = list(self.columns or [])
+        self._check_frame(frame, cols, "transform")
         if not cols:
             return np.zeros((len(bounds) - 1, 0), dtype=np.float32)
         values = first_observed(frame[cols].to_numpy(np.float64), bounds)
@@ -163,6 +179,10 @@ class StaticCovariates(JsonMixin, BaseEstimator):
         ind = [observed[:, cols.index(c)].astype(np.float64) for c in self.indicators_]
         out = np.column_stack([z, *ind]) if ind else z
         return out.astype(np.float32)
+
+
+def _missing_columns(frame: Any, cols: list[str]) -> list[str]:
+    return [c for c in cols if c not in frame.columns]
 
 
 def resolve_static(spec: Any, frame: pd.DataFrame, numeric: list[str], inputs: list[str],

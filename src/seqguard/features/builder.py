@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._base import SeriesTransform
+from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import InputError
 from .calendar import Calendar, calendar_enabled
@@ -82,6 +83,7 @@ class FeatureBuilder(SeriesTransform):
             if categorical else None,
         )
 
+    @unfitted_on_error
     def fit(self, X: pd.DataFrame, y: Any = None, *, groups: Any = None) -> FeatureBuilder:
         """Fit a copy of each step on the training rows."""
         self._record_columns(X)

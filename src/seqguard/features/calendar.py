@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._base import as_groups
+from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import DataWarning, InputError, did_you_mean, format_list
 from ._base import _check_column, _FeatureStep
@@ -117,6 +118,7 @@ class Calendar(_FeatureStep):
                     f" Choose from {', '.join(CALENDAR_PARTS)}, or \"auto\".")
         return list(dict.fromkeys(parts))
 
+    @unfitted_on_error
     def fit(self, X: pd.DataFrame, y: Any = None, *, groups: Any = None) -> Calendar:
         """Find the time column and its frequency; choose the parts."""
         self._record_columns(X)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import InputError, did_you_mean
 from ._base import _check_column, _FeatureStep
@@ -51,6 +52,7 @@ class Categoricals(_FeatureStep):
         self.max_categories = max_categories
         self.missing = missing
 
+    @unfitted_on_error
     def fit(self, X: pd.DataFrame, y: Any = None, *, groups: Any = None) -> Categoricals:
         """Learn the categories of each column from the training rows ``X``."""
         self._record_columns(X)

@@ -10,6 +10,7 @@ series, ``_window_pstd`` the Bollinger bands' standard deviation.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import InputError, did_you_mean
 from ._base import _check_column, _column_map, _FeatureStep
@@ -85,16 +87,16 @@ def _window_pstd(v: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
 
     pandas' running variance carries a rounding residue of the order of
     ``1e-16 * max(x**2)`` over the block (1e-6 instead of 0 for a constant window after
-    a busy stretch), so windows whose variance is below ``1e-6 * max(x**2)`` of their
-    block are recomputed exactly, in two passes.
+    a busy stretch), so windows whose variance is below ``1e-6 * max(x**2)`` of the
+    block so far are recomputed exactly, in two passes. The residue comes from the
+    values the running sums have seen, so the bound is the running maximum up to each
+    row: a later value never changes an earlier band (no look-ahead).
     """
     var = np.array(_block_rolling(v, starts, n, n).var(ddof=0), dtype=np.float64)
-    sizes = np.diff(starts)
     scale = np.zeros(len(v))
-    if len(v):
-        nonempty = sizes > 0
-        block_max = np.maximum.reduceat(v * v, starts[:-1][nonempty])
-        scale = np.repeat(block_max, sizes[nonempty])
+    for a, b in itertools.pairwise(starts):
+        if b > a:
+            scale[a:b] = np.maximum.accumulate(v[a:b] * v[a:b])
     redo = np.flatnonzero(var <= 1e-6 * scale)
     for a in range(0, len(redo), max(1, (1 << 21) // n)):
         rows = redo[a:a + max(1, (1 << 21) // n)]
@@ -226,6 +228,7 @@ class Indicators(_FeatureStep):
     def __init__(self, indicators: Mapping[str, Sequence[str]] | None = None) -> None:
         self.indicators = indicators
 
+    @unfitted_on_error
     def fit(self, X: pd.DataFrame, y: Any = None, *, groups: Any = None) -> Indicators:
         """Parse and validate the indicators and their columns."""
         self._record_columns(X)

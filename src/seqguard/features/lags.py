@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._fitting import unfitted_on_error
 from .._serialize import register
 from ._base import _check_column, _column_map, _FeatureStep, _int_list
 from ._kernels import _as_float, _lag, _series_starts
@@ -38,6 +39,7 @@ class Lags(_FeatureStep):
     def __init__(self, lags: Mapping[str, Sequence[int]] | None = None) -> None:
         self.lags = lags
 
+    @unfitted_on_error
     def fit(self, X: pd.DataFrame, y: Any = None, *, groups: Any = None) -> Lags:
         """Validate the columns and lags against the training frame ``X``."""
         self._record_columns(X)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import InputError, did_you_mean
 from ._base import _check_column, _column_map, _FeatureStep, _int_list
@@ -45,6 +46,7 @@ class RollingStats(_FeatureStep):
         self.stats = stats
         self.min_periods = min_periods
 
+    @unfitted_on_error
     def fit(self, X: pd.DataFrame, y: Any = None, *, groups: Any = None) -> RollingStats:
         """Validate columns, windows and statistics."""
         self._record_columns(X)

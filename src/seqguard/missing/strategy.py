@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.impute import KNNImputer
 
 from .._base import SeriesTransform, as_groups, group_starts
+from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import DataWarning, InputError, LeakageWarning, did_you_mean, format_list
 from ._rows import _Rows
@@ -103,6 +104,7 @@ class MissingStrategy(SeriesTransform):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
+    @unfitted_on_error
     def fit(self, X: pd.DataFrame, y: Any = None, *, groups: Any = None) -> MissingStrategy:
         """Learn fill values and channels from the training part.
 
