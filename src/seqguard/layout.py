@@ -17,8 +17,8 @@ What every helper guarantees:
 * **past only, one series at a time**: :func:`last_observed` and
   :func:`last_observed_before` read a row only at or before the row asked about, and
   never a row of an earlier series;
-* the same numbers bit for bit as the code they replaced (indices are exact; values
-  are copied, never computed).
+* values are copied, never computed: the results are exact, in the input's dtype
+  (:func:`last_observed` float32, :func:`last_observed_before` float64).
 """
 
 from __future__ import annotations
