@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import InputError
 from ..grid import fixed_ns as _fixed_ns
 from ..grid import index_labels, infer_freq, is_calendar, parse_freq, step_index, wall_clock
-from ..layout import block_bounds, sort_order
+from ..layout import block_bounds, groups_from_bounds, sort_order
 from ..table import IngestReport, Table
 from .values import _is_float
 
@@ -166,7 +166,7 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
             "coarser --freq."
         )
     offsets = np.r_[0, np.cumsum(lengths)[:-1]]
-    seg = np.repeat(np.arange(len(lengths)), np.diff(bounds))
+    seg = groups_from_bounds(bounds)  # the series of each reading
     pos = offsets[seg] + (bins - first_bin[seg])
     inserted = np.ones(total, dtype=bool)
     inserted[pos] = False
