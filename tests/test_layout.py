@@ -115,3 +115,12 @@ def test_sort_order_is_a_stable_sort_by_series_then_time(seed: int) -> None:
     unsorted = (codes[1:] < codes[:-1]) | ((codes[1:] == codes[:-1]) & (t[1:] < t[:-1]))
     assert n == int(unsorted.sum())
     assert layout.sort_order(codes[order], t[order]) == (0, None)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_continues_series_marks_steps_within_one_series(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    b = _random_layout(rng)
+    codes = layout.groups_from_bounds(b)
+    expected = np.r_[False, codes[1:] == codes[:-1]] if len(codes) else np.zeros(0, bool)
+    np.testing.assert_array_equal(layout.continues_series(b), expected)

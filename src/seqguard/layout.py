@@ -34,6 +34,7 @@ __all__ = [
     "block_codes",
     "bounds_from_groups",
     "check_bounds",
+    "continues_series",
     "groups_from_bounds",
     "index_dtype",
     "last_observed",
@@ -201,6 +202,21 @@ def row_starts(bounds: np.ndarray, dtype: Any = np.int64) -> np.ndarray:
     start[heads] = heads
     np.maximum.accumulate(start, out=start)
     return start
+
+
+def continues_series(bounds: np.ndarray) -> np.ndarray:
+    """True for each row that follows a row of its own series (False at every series start).
+
+    The rows where a step ``t[i] - t[i-1]`` is a step within one series.
+
+    Examples
+    --------
+    >>> continues_series(np.array([0, 2, 2, 5])).tolist()
+    [False, True, False, True, True]
+    """
+    within = np.ones(int(bounds[-1]), dtype=bool)
+    within[bounds[:-1]] = False
+    return within
 
 
 def series_of_rows(bounds: np.ndarray, rows: Any) -> np.ndarray:

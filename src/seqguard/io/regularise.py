@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import InputError
 from ..grid import fixed_ns as _fixed_ns
 from ..grid import index_labels, infer_freq, is_calendar, parse_freq, step_index, wall_clock
-from ..layout import block_bounds, groups_from_bounds, sort_order
+from ..layout import block_bounds, continues_series, groups_from_bounds, sort_order
 from ..table import IngestReport, Table
 from .values import _is_float
 
@@ -93,7 +93,7 @@ def _regularise(source: str, where: str, time_name: str, tvals: np.ndarray, is_d
     given = _parse_freq(freq, is_dt)
     bounds = block_bounds(codes)
     starts = bounds[:-1]
-    within = np.r_[False, codes[1:] == codes[:-1]]
+    within = continues_series(bounds)
     report.freq_inferred = given is None
     offset: Any
     if given is not None:
