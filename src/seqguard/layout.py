@@ -211,11 +211,11 @@ def continues_series(bounds: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> continues_series(np.array([0, 2, 2, 5])).tolist()
+    >>> continues_series(np.array([0, 2, 2, 5, 5])).tolist()
     [False, True, False, True, True]
     """
     within = np.ones(int(bounds[-1]), dtype=bool)
-    within[bounds[:-1]] = False
+    within[bounds[:-1][np.diff(bounds) > 0]] = False  # an empty series starts no row
     return within
 
 
