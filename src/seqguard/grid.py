@@ -44,6 +44,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from .errors import InputError, did_you_mean
+from .layout import continues_series
 
 __all__ = [
     "describe_freq",
@@ -328,8 +329,7 @@ def infer_freq(ns: np.ndarray, bounds: np.ndarray, names: list[str],
     quarter and year steps of one kind (start or end): the finest grid holding
     every label is taken. Otherwise an InputError asks for ``--freq``.
     """
-    within = np.ones(len(ns), dtype=bool)
-    within[bounds[:-1]] = False
+    within = continues_series(bounds)
     diffs = np.diff(ns)[within[1:]] if len(ns) > 1 else np.empty(0, dtype=np.int64)
     diffs = diffs[diffs > 0]
     if not len(diffs):

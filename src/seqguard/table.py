@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .layout import block_bounds, block_codes
+
 
 def parse_duration(text: Any) -> pd.Timedelta | None:
     """A grid step such as ``"h"``, ``"15min"`` or ``"1 day"`` as a Timedelta.
@@ -164,20 +166,11 @@ class Table:
         """int64 code per row, 0..n_series-1 in order of appearance (= sorted order)."""
         if self.series_col is None:
             return np.zeros(self.n_rows, dtype=np.int64)
-        s = self.frame[self.series_col].to_numpy()
-        change = np.empty(len(s), dtype=bool)
-        if len(s):
-            change[0] = False
-            change[1:] = s[1:] != s[:-1]
-        return np.cumsum(change, dtype=np.int64)
+        return block_codes(self.frame[self.series_col].to_numpy())
 
     def series_bounds(self) -> np.ndarray:
         """Row offsets of the series blocks: series ``k`` is rows ``b[k]:b[k+1]``."""
-        codes = self.series_codes()
-        if not len(codes):
-            return np.zeros(1, dtype=np.int64)
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        return np.r_[starts, len(codes)].astype(np.int64)
+        return block_bounds(self.series_codes())
 
     def series_names(self) -> list[str]:
         """Name of each series in order (``["all"]`` for a single series)."""

@@ -1,30 +1,15 @@
-"""Train / validation / test splits: by time within each series, or by whole series.
+"""Split every series by time into train, validation and test parts (chronological).
 
-Rows are laid out as everywhere in seqguard (see :mod:`seqguard.table`): sorted by
-(series, time), each series one contiguous block. A series is given either as
-``groups`` (one int64 code per row) or as ``bounds`` (int64 offsets, series ``k`` is
-rows ``bounds[k]:bounds[k+1]``); :func:`bounds_from_groups` and
-:func:`groups_from_bounds` go between the two.
-
-A split produces a ``part`` array: one int8 per row,
-
-* ``0`` train, ``1`` validation, ``2`` test (:data:`TRAIN`, :data:`VAL`, :data:`TEST`),
-* ``-1`` (:data:`GAP`) for the ``gap`` rows left out just before a later part starts.
-
-Chronological by default: :class:`TimeSplit` puts, in every series, the training part
-first, then validation, then test. A window assigned to a part has **all its target
-rows in that part**; its inputs may look back into earlier parts (that is the past),
-never forward (see :mod:`seqguard.windows`). Gap rows belong to no part: no window has
-a target there, but later windows may read them as inputs.
-
-:class:`SeriesSplit` splits whole series (``classify``: one label per sequence),
-stratified by label and seeded.
+Rows are laid out as everywhere in seqguard (:mod:`seqguard.layout`): sorted by
+(series, time), each series one contiguous block, given as ``groups`` or ``bounds``.
+:class:`TimeSplit` puts, in every series, the training part first, then validation,
+then test; ``gap`` rows (part :data:`~seqguard.splits.GAP`) are left out just before
+a later part starts. Where a part starts is read by :mod:`seqguard.splits.points`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import warnings
 from typing import Any
 
@@ -32,136 +17,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from ._serialize import JsonMixin, encode, register
-from .errors import DataWarning, InputError, format_list
+from .._serialize import JsonMixin, encode, register
+from ..errors import DataWarning, InputError, format_list
+from ..layout import resolve_bounds
+from .parts import GAP, TEST, TRAIN, VAL
+from .points import date_value, format_time, is_position, time_array
 
-__all__ = [
-    "GAP",
-    "PART_NAMES",
-    "TEST",
-    "TRAIN",
-    "VAL",
-    "SeriesSplit",
-    "TimeSplit",
-    "bounds_from_groups",
-    "check_bounds",
-    "groups_from_bounds",
-    "part_code",
-]
-
-TRAIN, VAL, TEST, GAP = 0, 1, 2, -1
-PART_NAMES: dict[int, str] = {TRAIN: "train", VAL: "val", TEST: "test", GAP: "gap"}
-_PART_CODES = {"train": TRAIN, "val": VAL, "validation": VAL, "test": TEST}
-_INT_RE = re.compile(r"^\s*[-+]?\d+\s*$")
-
-
-def part_code(which: int | str) -> int:
-    """Turn ``0/1/2`` or ``"train"/"val"/"test"`` into the part code.
-
-    Examples
-    --------
-    >>> part_code("val")
-    1
-    """
-    if isinstance(which, str):
-        key = which.strip().lower()
-        if key in _PART_CODES:
-            return _PART_CODES[key]
-    elif isinstance(which, (int, np.integer)) and int(which) in (TRAIN, VAL, TEST):
-        return int(which)
-    raise InputError(
-        f"which={which!r} is not a part. Use 0 or 'train', 1 or 'val', 2 or 'test'."
-    )
-
-
-# ----------------------------------------------------------------- series layout
-def bounds_from_groups(groups: Any) -> np.ndarray:
-    """Row offsets of the series blocks from one series code per row.
-
-    Each series must be one contiguous block (codes need not be sorted, but a code
-    may not come back after another one started).
-
-    Examples
-    --------
-    >>> bounds_from_groups([0, 0, 0, 1, 1]).tolist()
-    [0, 3, 5]
-    """
-    g = np.asarray(groups)
-    if g.ndim != 1:
-        raise InputError(f"groups has shape {g.shape}; expected one series code per row.")
-    n = len(g)
-    if n == 0:
-        return np.zeros(1, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    codes = g[starts]
-    if len(np.unique(codes)) != len(codes):
-        seen: set = set()
-        for c, s in zip(codes.tolist(), starts.tolist()):
-            if c in seen:
-                raise InputError(
-                    f"groups: series {c!r} comes back at row {s} after another series "
-                    "started; each series must be one contiguous block. Sort the rows by "
-                    "(series, time)."
-                )
-            seen.add(c)
-    return np.r_[starts, n].astype(np.int64)
-
-
-def groups_from_bounds(bounds: Any) -> np.ndarray:
-    """One int64 series code (0, 1, ...) per row from the series offsets.
-
-    Examples
-    --------
-    >>> groups_from_bounds([0, 3, 5]).tolist()
-    [0, 0, 0, 1, 1]
-    """
-    b = check_bounds(bounds)
-    return np.repeat(np.arange(len(b) - 1, dtype=np.int64), np.diff(b))
-
-
-def check_bounds(bounds: Any, n_rows: int | None = None) -> np.ndarray:
-    """Validate series offsets into an int64 array: starts at 0, non-decreasing, ends at ``n_rows``."""
-    b = np.asarray(bounds)
-    if b.ndim != 1 or len(b) < 1 or (len(b) and b.dtype.kind not in "iu"):
-        raise InputError(
-            f"bounds must be a 1-D integer array of series offsets (0, ..., n_rows), got "
-            f"shape {b.shape} and dtype {b.dtype}. Build it with bounds_from_groups(groups)."
-        )
-    b = b.astype(np.int64, copy=False)
-    if b[0] != 0 or np.any(np.diff(b) < 0):
-        raise InputError(
-            "bounds must start at 0 and never decrease (series k is rows "
-            "bounds[k]:bounds[k+1]). Build it with bounds_from_groups(groups)."
-        )
-    if n_rows is not None and b[-1] != n_rows:
-        raise InputError(
-            f"bounds end at row {int(b[-1])} but the data has {n_rows} rows. Pass the "
-            "offsets of this data (bounds_from_groups(groups))."
-        )
-    return b
-
-
-def _resolve_layout(n_rows: int, groups: Any, bounds: Any) -> np.ndarray:
-    if groups is not None and bounds is not None:
-        raise InputError("pass either groups or bounds, not both.")
-    if bounds is not None:
-        return check_bounds(bounds, n_rows)
-    if groups is None:
-        return np.array([0, n_rows], dtype=np.int64)
-    g = np.asarray(groups)
-    if g.shape != (n_rows,):
-        raise InputError(f"groups has shape {g.shape}, expected ({n_rows},): one series "
-                         "code per row.")
-    return bounds_from_groups(g)
-
-
-# ----------------------------------------------------------------- time split
-def _is_position(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, np.integer)):
-        return True
-    return isinstance(value, str) and bool(_INT_RE.match(value))
+__all__ = ["TimeSplit"]
 
 
 @register
@@ -255,7 +117,7 @@ class TimeSplit(JsonMixin, BaseEstimator):
         """
         self._check_params()
         time, groups, series_names = self._unpack_table(time, groups, series_names)
-        t_ns, kind, tz = self._time_array(time)
+        t_ns, kind, tz = time_array(time)
         if t_ns is not None:
             n = len(t_ns)
         elif bounds is not None:
@@ -267,7 +129,7 @@ class TimeSplit(JsonMixin, BaseEstimator):
         else:
             raise InputError("TimeSplit.fit needs the time of each row, or bounds/groups/"
                              "n_rows to split by position.")
-        b = _resolve_layout(n, groups, bounds)
+        b = resolve_bounds(n, groups, bounds)
         lengths = np.diff(b)
         n_series = len(lengths)
         if series_names is None:
@@ -288,8 +150,8 @@ class TimeSplit(JsonMixin, BaseEstimator):
         # --- validation part
         if self.val_start is not None:
             val_b = self._boundary("val_start", self.val_start, t_ns, kind, tz, b)
-            if self.test_start is not None and not _is_position(self.val_start) \
-                    and not _is_position(self.test_start):
+            if self.test_start is not None and not is_position(self.val_start) \
+                    and not is_position(self.test_start):
                 self._check_date_order(kind, tz)
             bad = np.flatnonzero((val_b >= test_b) & (val_b < lengths))
             if len(bad):
@@ -310,8 +172,8 @@ class TimeSplit(JsonMixin, BaseEstimator):
         val_end = np.where(has_val & has_test, test_b - gap, test_b)
         # a series that starts after a split *date* has no training rows: allowed (warned)
         first_is_date = np.where(
-            has_val, self.val_start is not None and not _is_position(self.val_start),
-            self.test_start is not None and not _is_position(self.test_start))
+            has_val, self.val_start is not None and not is_position(self.val_start),
+            self.test_start is not None and not is_position(self.test_start))
         late_series = first_is_date & (first_b == 0)
         by_frac = self.val_start is None and self.test_start is None
         for k in np.flatnonzero((train_end <= 0) & ~late_series).tolist():
@@ -380,7 +242,7 @@ class TimeSplit(JsonMixin, BaseEstimator):
             time, groups, _ = self._unpack_table(time, groups, None)
             n = len(time) if time is not None else (
                 int(np.asarray(bounds)[-1]) if bounds is not None else len(np.asarray(groups)))
-            b = _resolve_layout(n, groups, bounds)
+            b = resolve_bounds(n, groups, bounds)
             if not np.array_equal(np.diff(b), lengths):
                 raise InputError(
                     f"TimeSplit was fitted on {len(lengths)} series with "
@@ -461,7 +323,7 @@ class TimeSplit(JsonMixin, BaseEstimator):
 
     @staticmethod
     def _unpack_table(time: Any, groups: Any, names: Any) -> tuple[Any, Any, Any]:
-        from .table import Table
+        from ..table import Table
 
         if isinstance(time, Table):
             table = time
@@ -472,87 +334,11 @@ class TimeSplit(JsonMixin, BaseEstimator):
             time = table.frame[table.time_col]
         return time, groups, names
 
-    @staticmethod
-    def _time_array(time: Any) -> tuple[np.ndarray | None, str, Any]:
-        """Time as int64 ns (datetime, naive UTC) or float64, its kind and time zone."""
-        if time is None:
-            return None, "position", None
-        if isinstance(time, (pd.Series, pd.Index)):
-            s = pd.Series(time)
-        else:
-            arr = np.asarray(time)
-            if arr.ndim != 1:
-                raise InputError(f"time has shape {arr.shape}; expected one value per row.")
-            s = pd.Series(arr)
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            tz = getattr(s.dt, "tz", None)
-            if tz is not None:
-                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-            if s.isna().any():
-                raise InputError(f"time has a missing value at row {int(s.isna().argmax())}; "
-                                 "every row needs a time.")
-            return s.to_numpy("datetime64[ns]").astype(np.int64), "datetime", tz
-        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-            t = s.to_numpy(np.float64)
-            if not np.all(np.isfinite(t)):
-                raise InputError(f"time has a missing value at row "
-                                 f"{int(np.argmin(np.isfinite(t)))}; every row needs a time.")
-            return t, "numeric", None
-        raise InputError(f"time has dtype {s.dtype}; expected datetime64 or numbers. Parse "
-                         "the time column first (seqguard.read does).")
-
-    def _date_value(self, name: str, value: Any, kind: str, tz: Any) -> float | int:
-        if kind == "position":
-            raise InputError(
-                f"{name}={value!r} is a date, but there is no time column to compare it "
-                "with. Pass a row position (an integer) or the time of each row."
-            )
-        if kind == "numeric":
-            if isinstance(value, str):
-                try:
-                    return float(value)
-                except ValueError:
-                    raise InputError(
-                        f"{name}={value!r} is not a number, and the time column is "
-                        "numeric. Pass a time value or a row position."
-                    ) from None
-            if isinstance(value, (float, np.floating)):
-                return float(value)
-            raise InputError(f"{name}={value!r} is a date but the time column is numeric. "
-                             "Pass a time value or a row position.")
-        try:
-            ts = pd.Timestamp(value)
-        except (ValueError, TypeError):
-            raise InputError(
-                f"{name}={value!r} is not a date. Write it as 2013-01-01 or "
-                "'2013-01-01 12:00', or pass a row position (an integer)."
-            ) from None
-        if isinstance(value, (float, np.floating)) or ts is pd.NaT:
-            raise InputError(f"{name}={value!r} is not a date; the time column holds dates.")
-        if ts.tz is None and tz is not None:
-            ts = ts.tz_localize(tz)
-        if ts.tz is not None:
-            if tz is None:
-                raise InputError(
-                    f"{name}={value!r} has a time zone but the time column has none. "
-                    "Drop the time zone from the date."
-                )
-            ts = ts.tz_convert("UTC").tz_localize(None)
-        return int(ts.as_unit("ns").value)
-
-    def _fmt_time(self, v: float, kind: str, tz: Any) -> str:
-        if kind == "datetime":
-            ts = pd.Timestamp(int(v))
-            if tz is not None:
-                ts = ts.tz_localize("UTC").tz_convert(tz)
-            return str(ts)
-        return f"{v:g}"
-
     def _boundary(self, name: str, value: Any, t: np.ndarray | None, kind: str, tz: Any,
                   b: np.ndarray) -> np.ndarray:
         """First row (position within each series) of the part starting at ``value``."""
         lengths = np.diff(b)
-        if _is_position(value):
+        if is_position(value):
             p = int(value)
             pos = lengths + p if p < 0 else np.full(len(lengths), p, dtype=np.int64)
             for k in np.flatnonzero((pos <= 0) | (pos >= lengths)).tolist():
@@ -565,13 +351,13 @@ class TimeSplit(JsonMixin, BaseEstimator):
                     "position, a date, or drop this series."
                 )
             return pos.astype(np.int64)
-        v = self._date_value(name, value, kind, tz)
+        v = date_value(name, value, kind, tz)
         assert t is not None
         lo, hi = t.min(), t.max()
         if v < lo or v > hi:
             raise InputError(
                 f"{name}={value!r} is outside the data's time range "
-                f"{self._fmt_time(lo, kind, tz)} to {self._fmt_time(hi, kind, tz)}. Pass a "
+                f"{format_time(lo, kind, tz)} to {format_time(hi, kind, tz)}. Pass a "
                 "date inside that range."
             )
         before = np.empty(len(t) + 1, dtype=np.int64)
@@ -580,8 +366,8 @@ class TimeSplit(JsonMixin, BaseEstimator):
         return before[b[1:]] - before[b[:-1]]
 
     def _check_date_order(self, kind: str, tz: Any) -> None:
-        v = self._date_value("val_start", self.val_start, kind, tz)
-        t = self._date_value("test_start", self.test_start, kind, tz)
+        v = date_value("val_start", self.val_start, kind, tz)
+        t = date_value("test_start", self.test_start, kind, tz)
         if v >= t:
             raise InputError(
                 f"val_start={self.val_start!r} is not before test_start="
@@ -612,141 +398,3 @@ class TimeSplit(JsonMixin, BaseEstimator):
             else:
                 out.append(f"{float(values[r]):g}")
         return out
-
-
-# ----------------------------------------------------------------- series split
-@register
-class SeriesSplit(JsonMixin, BaseEstimator):
-    """Split whole series (one label each) into train, validation and test, stratified.
-
-    For the ``classify`` task: every series is one sequence with one label.
-
-    Parameters
-    ----------
-    val_frac, test_frac : float
-        Fractions of the series given to validation / test (``0`` leaves it empty).
-        Counts are rounded up by scikit-learn's ``train_test_split``.
-    stratify : bool
-        Keep the label proportions in every part. When a class is too small to be
-        split so, the split falls back to unstratified with a :class:`DataWarning`.
-    seed : int
-        Same seed, same labels: same split.
-
-    Attributes
-    ----------
-    part_ : ndarray of int8
-        Part of each series (0 train, 1 val, 2 test).
-    n_series_ : int
-        Number of series.
-    stratified_ : bool
-        Whether the split was stratified (False after a fallback).
-
-    Examples
-    --------
-    >>> split = SeriesSplit(val_frac=0.25, test_frac=0.25).fit([0, 0, 1, 1, 0, 0, 1, 1])
-    >>> np.bincount(split.part_).tolist()
-    [4, 2, 2]
-    """
-
-    def __init__(self, val_frac: float = 0.15, test_frac: float = 0.15,
-                 stratify: bool = True, seed: int = 0) -> None:
-        self.val_frac = val_frac
-        self.test_frac = test_frac
-        self.stratify = stratify
-        self.seed = seed
-
-    def fit(self, labels: Any) -> SeriesSplit:
-        """Assign every series to a part.
-
-        Parameters
-        ----------
-        labels : array-like of shape (n_series,)
-            The label of each series (class codes or names; no missing labels).
-        """
-        for name in ("val_frac", "test_frac"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
-                    or not 0 <= float(v) < 1:
-                raise InputError(f"{name} must be a number in [0, 1), got {v!r}.")
-        if float(self.val_frac) + float(self.test_frac) >= 1:
-            raise InputError(
-                f"val_frac + test_frac = {float(self.val_frac) + float(self.test_frac):g} "
-                "leaves no training series. Keep their sum below 1."
-            )
-        y = np.asarray(labels)
-        if y.ndim != 1:
-            raise InputError(f"labels has shape {y.shape}; expected one label per series.")
-        missing = pd.isna(y)
-        if missing.any():
-            raise InputError(
-                f"labels: series {int(np.argmax(missing))} has no label "
-                f"({int(missing.sum())} missing). Every sequence needs a label: drop the "
-                "unlabelled series."
-            )
-        n = len(y)
-        n_parts = 1 + (self.val_frac > 0) + (self.test_frac > 0)
-        if n < n_parts:
-            raise InputError(f"{n} series cannot be split into {n_parts} parts. Give more "
-                             "series, or pass --val-frac 0 (or --test-frac 0 with a test "
-                             "set of its own in --test-data).")
-        idx = np.arange(n)
-        stratified = bool(self.stratify)
-        if stratified:
-            try:
-                train, val, test = self._cut(idx, y, stratify=True)
-            except ValueError as err:
-                warnings.warn(
-                    f"SeriesSplit: cannot stratify by label ({err}); splitting without "
-                    "stratification, so a small class may be missing from a part. Give more "
-                    "series of the small classes, lower --val-frac / --test-frac, or pass "
-                    "a split of your own with --val-data / --test-data (stratify=False in "
-                    "Python turns stratification off).", DataWarning, stacklevel=2)
-                stratified = False
-        if not stratified:
-            train, val, test = self._cut(idx, y, stratify=False)
-        if len(train) == 0:
-            raise InputError(f"{n} series leave no training series with val_frac="
-                             f"{self.val_frac} and test_frac={self.test_frac}.")
-        part = np.zeros(n, dtype=np.int8)
-        part[val] = VAL
-        part[test] = TEST
-        self.part_ = part
-        self.n_series_ = int(n)
-        self.stratified_ = bool(stratified)
-        return self
-
-    def _cut(self, idx: np.ndarray, y: np.ndarray,
-             stratify: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from sklearn.model_selection import train_test_split
-
-        seed = int(self.seed)
-        rest, test = idx, idx[:0]
-        if self.test_frac > 0:
-            rest, test = train_test_split(idx, test_size=float(self.test_frac),
-                                          random_state=seed,
-                                          stratify=y[idx] if stratify else None)
-        train, val = rest, rest[:0]
-        if self.val_frac > 0:
-            frac = float(self.val_frac) / (1 - float(self.test_frac))
-            train, val = train_test_split(rest, test_size=frac, random_state=seed + 1,
-                                          stratify=y[rest] if stratify else None)
-        return np.asarray(train), np.asarray(val), np.asarray(test)
-
-    def series(self, which: int | str) -> np.ndarray:
-        """Indices of the series in part ``which`` (0/'train', 1/'val', 2/'test')."""
-        self.check_fitted()
-        return np.flatnonzero(np.asarray(self.part_) == part_code(which)).astype(np.int64)
-
-    def transform(self, groups: Any = None, *, bounds: Any = None) -> np.ndarray:
-        """The per-row ``part`` array for data laid out by ``groups`` or ``bounds``."""
-        self.check_fitted()
-        if groups is None and bounds is None:
-            return np.asarray(self.part_, dtype=np.int8).copy()
-        if bounds is not None:
-            b = check_bounds(bounds)
-        else:
-            b = bounds_from_groups(groups)
-        if len(b) - 1 != self.n_series_:
-            raise InputError(f"SeriesSplit was fitted on {self.n_series_} series; this data "
-                             f"has {len(b) - 1}. Call fit with this data's labels.")
-        return np.repeat(np.asarray(self.part_, dtype=np.int8), np.diff(b))
