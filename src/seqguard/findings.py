@@ -62,9 +62,10 @@ GUARD_CODES: tuple[str, ...] = (
 #: Every finding code.
 CODES: frozenset[str] = frozenset(AUDIT_CODES + DIAGNOSE_CODES + GUARD_CODES)
 
-#: Old code -> the code of the same problem today (read from saved runs).
+#: Old code -> the code of the same problem today (read from saved runs). Diagnose
+#: wrote these before it shared the audit's code for the same problem.
 ALIASES: dict[str, str] = {
-    "constant_target": "target_constant",    # diagnose before 0.x: one code per problem
+    "constant_target": "target_constant",
     "constant_feature": "constant_column",
 }
 
