@@ -14,6 +14,7 @@ from .layout import _SORTED_JSON
 
 
 def _fsync(path: Path) -> None:
+    """fsync a file or a directory, where the file system allows it."""
     with contextlib.suppress(OSError):  # not every file system syncs a directory
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -41,6 +42,7 @@ def _write_json(path: Path, obj: Any, name: str | None = None) -> None:
 
 
 def _write_bytes(path: Path, data: bytes | str) -> None:
+    """Write bytes (str as UTF-8), flushed and fsync'ed."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     with open(path, "wb") as f:
         f.write(raw)

@@ -12,12 +12,14 @@ from .layout import _CHUNK, FORMAT, FORMAT_VERSION, MANIFEST, REQUIRED_FILES
 
 
 def _version() -> str:
+    """The seqguard version recorded in the manifest."""
     from .. import __version__
 
     return str(__version__)
 
 
 def _sha256(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size in bytes of a file, read in chunks."""
     h = hashlib.sha256()
     size = 0
     with open(path, "rb") as f:
@@ -92,6 +94,7 @@ def _read_manifest(run_dir: Path) -> tuple[dict[str, Any] | None, list[str]]:
 
 
 def _check_files(run_dir: Path, m: dict[str, Any]) -> list[str]:
+    """Every required file listed, every listed file present with its SHA-256; problems."""
     problems: list[str] = []
     files: dict[str, Any] = m["files"]
     where = str(run_dir)
@@ -123,6 +126,7 @@ def _check_files(run_dir: Path, m: dict[str, Any]) -> list[str]:
 
 
 def _manifest_or_raise(run_dir: Path) -> dict[str, Any]:
+    """The checked manifest, or an :class:`ArtifactError` naming the first problem."""
     m, problems = _read_manifest(run_dir)
     if m is not None:
         problems = _check_files(run_dir, m)

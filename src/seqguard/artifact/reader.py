@@ -58,6 +58,7 @@ class Run:
 
 
 def _load_json(run_dir: Path, name: str) -> dict[str, Any]:
+    """One JSON file of the run, which must hold an object."""
     try:
         with open(run_dir / name, encoding="utf-8") as f:
             doc = json.load(f)
@@ -71,10 +72,12 @@ def _load_json(run_dir: Path, name: str) -> dict[str, Any]:
 
 
 def _load_weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    """``model.safetensors`` on the CPU (finite tensors only)."""
     return read_weights(run_dir / MODEL, run_dir, MODEL)
 
 
 def _load_history(run_dir: Path) -> pd.DataFrame:
+    """``history.csv`` (an empty frame when training logged nothing)."""
     path = run_dir / HISTORY
     try:
         if not path.read_text(encoding="utf-8").strip():

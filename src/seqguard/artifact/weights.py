@@ -17,6 +17,7 @@ _READ_ERRORS = (SafetensorError, OSError, ValueError, RuntimeError, TypeError, K
 
 
 def _check_state_dict(state_dict: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+    """CPU, contiguous copies of the tensors; refuses non-tensors and non-finite weights."""
     if not isinstance(state_dict, Mapping):
         raise InputError(f"state_dict must be a dict of str to torch.Tensor; got "
                          f"{type(state_dict).__name__}.")

@@ -23,6 +23,7 @@ from .weights import _check_state_dict
 
 
 def _history_frame(history: pd.DataFrame | list[dict[str, Any]] | None) -> pd.DataFrame:
+    """The training log as a DataFrame (``None``: empty)."""
     if history is None:
         return pd.DataFrame()
     if isinstance(history, pd.DataFrame):
@@ -34,6 +35,7 @@ def _history_frame(history: pd.DataFrame | list[dict[str, Any]] | None) -> pd.Da
 
 
 def _check_extra_names(extra_files: Mapping[str, Any]) -> None:
+    """Extra files must be plain, non-hidden names that save_run does not write itself."""
     reserved = {*REQUIRED_FILES, MANIFEST}
     for name in extra_files:
         if (not isinstance(name, str) or not name or name in (".", "..")

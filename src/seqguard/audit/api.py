@@ -34,11 +34,13 @@ COLUMN_CHECKS: dict[str, Callable[[AuditContext, str], None]] = {
 
 
 def _short_series(ctx: AuditContext) -> None:
+    """``short_series``, with more than one series only."""
     if ctx.multi:
         short_series(ctx)
 
 
 def _leakage(ctx: AuditContext) -> None:
+    """The leakage checks, for a numeric target only."""
     if ctx.target is not None and ctx.target in ctx.table.numeric:
         leakage(ctx)
 
@@ -111,6 +113,7 @@ def audit(data: Any, *, target: str | None = None, **read_options: Any) -> Audit
 
 
 def _check_target(table: Table, target: str) -> None:
+    """Refuse a target that is not a value column (naming the columns there are)."""
     if target in table.numeric or target in table.categorical:
         return
     cols = table.value_columns
@@ -141,6 +144,7 @@ def run_checks(table: Table, target: str | None) -> AuditReport:
 
 
 def _summary(ctx: AuditContext) -> dict[str, Any]:
+    """The table facts of the report (``AuditReport.summary``)."""
     t = ctx.table
     return {
         "source": t.source,

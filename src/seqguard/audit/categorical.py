@@ -13,6 +13,7 @@ from .thresholds import HIGH_CARDINALITY, QUANTILE_SAMPLE
 
 
 def categorical_column(ctx: AuditContext, col: str) -> None:
+    """Every check of the categorical column ``col``."""
     s = ctx.table.frame[col]
     miss = s.isna().to_numpy(dtype=bool)
     missing(ctx, col, miss)

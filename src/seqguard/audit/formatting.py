@@ -24,6 +24,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _pct(frac: float) -> str:
+    """A share as a percentage; a near-total share is never rounded up to 100%."""
     p = 100.0 * frac
     if 99 < p < 100:  # never round a near-total share up to 100%
         d = 1
@@ -38,6 +39,7 @@ def _pct(frac: float) -> str:
 
 
 def _freq_str(freq: Any) -> Any:
+    """The grid step as JSON: an offset alias (``"h"``, ``"MS"``), or a number."""
     if isinstance(freq, pd.offsets.BaseOffset):
         return str(freq.freqstr)
     if isinstance(freq, pd.Timedelta):

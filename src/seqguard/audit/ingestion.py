@@ -14,6 +14,7 @@ from .formatting import _freq_str, _pct
 
 
 def ingestion(ctx: AuditContext) -> None:
+    """One finding per thing the reader did to the time index (see the module docstring)."""
     r = ctx.table.report
     found = getattr(r, "time_col_found", "")
     if found.startswith(("found by content", "from the date parts")):

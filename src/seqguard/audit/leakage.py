@@ -17,6 +17,7 @@ from .thresholds import LEAK_CORR, LEAK_MATCH, LEAK_MAX_SHIFT, LEAK_SAMPLE, SAMP
 
 
 def leakage(ctx: AuditContext) -> None:
+    """``leakage_correlated`` and ``leakage_shifted_target`` for every numeric input."""
     t = ctx.table
     tgt = ctx.target
     assert tgt is not None

@@ -22,6 +22,8 @@ from .thresholds import MISSING_WARN_FRACTION, TARGET_MISSING_WARN_FRACTION
 
 
 def missing(ctx: AuditContext, col: str, miss: np.ndarray) -> None:
+    """The missing values of ``col`` (``miss`` is its missing mask); counts them for the
+    summary."""
     n_miss = int(miss.sum())
     ctx.missing_counts[col] = n_miss
     if n_miss == 0 or ctx.n == 0:

@@ -16,6 +16,7 @@ from .thresholds import LARGE_VALUE, SCALE_RATIO
 
 
 def scale_disparity(ctx: AuditContext) -> None:
+    """Input columns whose robust scales (IQR) differ by more than ``SCALE_RATIO``."""
     scales = {c: s for c, s in ctx.scales.items()
               if c != ctx.target and s > 0 and math.isfinite(s)
               and not ctx.select_codes(c, {"row_index"})}

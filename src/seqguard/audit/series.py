@@ -11,6 +11,7 @@ from .thresholds import SERIES_BAD_MISSING, SERIES_MISSING_MARGIN, SHORT_SERIES
 
 
 def series_missing(ctx: AuditContext, col: str, fracs: np.ndarray) -> None:
+    """Series where ``col`` is missing far more often (``fracs``: share per series)."""
     med = float(np.median(fracs))
     bad = np.flatnonzero((fracs >= SERIES_BAD_MISSING)
                          & (fracs >= med + SERIES_MISSING_MARGIN))
@@ -32,6 +33,7 @@ def series_missing(ctx: AuditContext, col: str, fracs: np.ndarray) -> None:
 
 
 def short_series(ctx: AuditContext) -> None:
+    """Series shorter than ``SHORT_SERIES`` of the median length."""
     lengths = ctx.ends - ctx.starts
     med = float(np.median(lengths))
     short = np.flatnonzero(lengths < SHORT_SERIES * med)
