@@ -17,7 +17,7 @@ from ..table import Table
 from .categorical import categorical_column
 from .context import AuditContext
 from .formatting import _freq_str
-from .ingestion import ingestion
+from .ingestion import INGESTION_CHECKS
 from .leakage import leakage
 from .numeric import numeric_column
 from .report import AuditReport
@@ -47,7 +47,7 @@ def _leakage(ctx: AuditContext) -> None:
 
 #: Checks of the whole table, in order, after the column checks: ``check(ctx)``.
 TABLE_CHECKS: tuple[Callable[[AuditContext], None], ...] = (
-    scale_disparity, large_values, ingestion, _short_series, _leakage,
+    scale_disparity, large_values, *INGESTION_CHECKS, _short_series, _leakage,
 )
 
 
