@@ -95,3 +95,36 @@ def test_a_fitted_run_with_nulls_loads(fitted_run):
     assert load_run(fitted_run).metrics["test"]["mase"] is None
     est = seqguard.load(fitted_run)
     assert est.metrics_["test"]["mase"] is None
+
+
+def test_a_run_saved_with_nan_strings_and_old_codes_loads_and_diagnoses(fitted_run, tmp_path):
+    """What seqguard wrote before the one policy: "nan" strings in audit.json, and the
+    codes diagnose used before it shared the audit's."""
+    import shutil
+
+    from seqguard import artifact
+
+    run = tmp_path / "old"
+    shutil.copytree(fitted_run, run)
+    audit = json.loads((run / "audit.json").read_text(encoding="utf-8"))
+    audit["findings"][-1]["evidence"] = {"median": "nan", "worst": "inf"}
+    (run / "audit.json").write_text(json.dumps(audit), encoding="utf-8")
+    diagnosis = json.loads((run / "diagnosis.json").read_text(encoding="utf-8"))
+    diagnosis["diagnose"] = {"findings": [{"severity": "info", "code": "constant_feature",
+                                           "message": "m", "evidence": {}, "fix": "f"}],
+                             "codes": ["constant_feature"]}
+    (run / "diagnosis.json").write_text(json.dumps(diagnosis), encoding="utf-8")
+    manifest = json.loads((run / MANIFEST).read_text(encoding="utf-8"))
+    for name in ("audit.json", "diagnosis.json"):
+        sha, size = artifact._sha256(run / name)
+        manifest["files"][name] = {"sha256": sha, "bytes": size}
+    (run / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+    loaded = load_run(run)
+    assert loaded.audit["findings"][-1]["evidence"] == {"median": None, "worst": None}
+    assert loaded.diagnosis["diagnose"]["codes"] == ["constant_column"]
+    est = seqguard.load(run)
+    assert est.audit_["findings"][-1]["evidence"] == {"median": None, "worst": None}
+    d = seqguard.diagnose(run)
+    assert "constant_feature" not in d.codes and "target_constant" not in d.codes
+    assert artifact.verify_run(run) == []
