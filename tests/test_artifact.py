@@ -246,14 +246,47 @@ def test_non_finite_weights_refused_and_nothing_written(tmp_path, parts, bad):
 
 
 def test_non_json_metrics_refused_and_nothing_written(tmp_path, parts):
-    parts["metrics"] = {"test": {"mae": float("nan")}}
-    with pytest.raises(ArtifactError, match=r"cannot write metrics\.json: Out of range float "
-                                            r"values are not JSON compliant.*Use None"):
-        save_run(tmp_path / "run", **parts)
-    parts["metrics"] = {"test": {"mae": np.float32(1.0)}}
-    with pytest.raises(ArtifactError, match=r"cannot write metrics\.json: .*float32"):
+    parts["metrics"] = {"test": {"mae": object()}}
+    with pytest.raises(ArtifactError, match=r"cannot write metrics\.json: .*object.*Only "
+                                            r"plain JSON values"):
         save_run(tmp_path / "run", **parts)
     assert list(tmp_path.iterdir()) == []
+
+
+def _refuse(token):
+    raise ValueError(f"non-strict JSON token {token}")
+
+
+def test_nan_and_inf_are_written_as_null(tmp_path, parts):
+    parts["metrics"] = {"test": {"mae": float("nan"), "rmse": np.float32(2.5),
+                                 "by_horizon": np.array([1.0, np.inf])}}
+    parts["audit"] = {"findings": [{"code": "outliers", "evidence": {"median": np.nan}}]}
+    run_dir = save_run(tmp_path / "run", **parts)
+    for name in artifact.JSON_FILES + (MANIFEST,):
+        json.loads((run_dir / name).read_text(encoding="utf-8"), parse_constant=_refuse)
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["test"] == {"mae": None, "rmse": 2.5, "by_horizon": [1.0, None]}
+    assert load_run(run_dir).audit["findings"][0]["evidence"] == {"median": None}
+
+
+def test_a_run_written_before_the_one_vocabulary_still_loads(tmp_path, parts):
+    """audit.json held NaN as "nan" strings and diagnose wrote constant_target."""
+    parts["audit"] = {"findings": [{"code": "outliers", "severity": "info",
+                                    "evidence": {"median": "nan", "worst": "-inf",
+                                                 "unit": "°C", "n": 3}}]}
+    parts["diagnosis"] = {"findings": [], "diagnose": {
+        "findings": [{"severity": "error", "code": "constant_target", "message": "m",
+                      "evidence": {"value": "nan"}, "fix": "f"},
+                     {"severity": "info", "code": "constant_feature", "message": "m",
+                      "evidence": {}, "fix": "f"}],
+        "codes": ["constant_target", "constant_feature"]}}
+    run = load_run(save_run(tmp_path / "run", **parts))
+    assert run.audit["findings"][0]["evidence"] == {"median": None, "worst": None,
+                                                    "unit": "°C", "n": 3}
+    diag = run.diagnosis["diagnose"]
+    assert diag["codes"] == ["target_constant", "constant_column"]
+    assert [f["code"] for f in diag["findings"]] == diag["codes"]
+    assert diag["findings"][0]["evidence"] == {"value": "nan"}  # a label, not a number
 
 
 def test_existing_non_run_directory_refused(tmp_path, parts):
@@ -285,7 +318,7 @@ def test_failure_in_the_middle_leaves_nothing(tmp_path, parts, monkeypatch):
             raise OSError("disk full")
         return real_dump(*args, **kwargs)
 
-    monkeypatch.setattr(artifact.json, "dump", flaky_dump)
+    monkeypatch.setattr(artifact.files.json, "dump", flaky_dump)
     with pytest.raises(OSError, match="disk full"):
         save_run(tmp_path / "run", **parts)
     assert calls["n"] == 3
@@ -299,7 +332,7 @@ def test_failure_while_overwriting_keeps_the_old_run(tmp_path, parts, monkeypatc
     def broken_save_file(*args, **kwargs):
         raise RuntimeError("interrupted")
 
-    monkeypatch.setattr(artifact, "save_file", broken_save_file)
+    monkeypatch.setattr(artifact.writer, "save_file", broken_save_file)
     parts["state_dict"] = {"w": torch.zeros(2)}
     with pytest.raises(RuntimeError, match="interrupted"):
         save_run(run_dir, **parts, overwrite=True)
@@ -348,8 +381,10 @@ def test_update_run_adds_report_and_replaces_diagnosis(tmp_path, parts):
 
 
 # ----------------------------------------------------------------- no unsafe loading
-def test_module_never_uses_pickle_torch_load_or_joblib():
-    src = Path(artifact.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize("path", sorted(Path(artifact.__file__).parent.glob("*.py")),
+                         ids=lambda p: p.name)
+def test_module_never_uses_pickle_torch_load_or_joblib(path):
+    src = path.read_text(encoding="utf-8")
     assert "pickle" not in src.lower()
     assert "joblib" not in src.lower()
     assert re.search(r"\btorch\.load\b", src) is None

@@ -534,10 +534,25 @@ def test_findings_sorted_by_severity_then_column(rng):
     assert cols == sorted(cols)
 
 
-def test_non_finite_evidence_becomes_strings():
-    f = Finding("x", "info", None, None, "m", {"v": float("inf"), "w": np.float64("nan"),
-                                                "k": np.int64(3), "t": (1, 2)})
-    assert f.to_dict()["evidence"] == {"v": "inf", "w": "nan", "k": 3, "t": [1, 2]}
+def test_non_finite_evidence_becomes_null():
+    f = Finding("outliers", "info", None, None, "m", {"v": float("inf"),
+                                                       "w": np.float64("nan"),
+                                                       "k": np.int64(3), "t": (1, 2)})
+    assert f.to_dict()["evidence"] == {"v": None, "w": None, "k": 3, "t": [1, 2]}
+    text = audit(pd.DataFrame({"t": range(6), "y": [1.0, np.inf, 2, 3, 4, 5]}),
+                 time_col="t", target="y").to_json()
+    json.loads(text, parse_constant=_refuse)  # strict JSON: no NaN / Infinity tokens
+
+
+def _refuse(token):
+    raise ValueError(f"non-strict JSON token {token}")
+
+
+def test_unknown_code_or_severity_is_a_bug():
+    with pytest.raises(ValueError, match="finding code 'x' is not in seqguard.findings.CODES"):
+        Finding("x", "info", None, None, "m")
+    with pytest.raises(ValueError, match="severity 'fatal' is not one of error, warning"):
+        Finding("outliers", "fatal", None, None, "m")
 
 
 def test_text_rendering(rng):
@@ -658,8 +673,13 @@ def test_beijing_has_no_false_alarms(beijing_report):
 def test_docstring_examples_run():
     import doctest
     import importlib
+    import pkgutil
 
-    # seqguard.audit is the function (re-exported); the module is seqguard.audit's home
-    module = importlib.import_module("seqguard.audit")
-    result = doctest.testmod(module)
-    assert result.failed == 0 and result.attempted >= 4
+    # seqguard.audit is the function (re-exported); the package's modules hold the examples
+    package = importlib.import_module("seqguard.audit")
+    attempted = 0
+    for info in pkgutil.iter_modules(package.__path__):
+        result = doctest.testmod(importlib.import_module(f"seqguard.audit.{info.name}"))
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted >= 4

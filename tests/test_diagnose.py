@@ -159,13 +159,13 @@ def test_unscaled_scale_disparity_and_constant_features(seed):
     assert by["scale_disparity"]["evidence"]["largest"] == "price"
     assert by["scale_disparity"]["evidence"]["smallest"] == "tiny"
     assert by["scale_disparity"]["evidence"]["ratio"] > 1e6
-    assert by["constant_feature"]["evidence"] == {"features": ["k"], "values": [7.0]}
-    assert by["constant_feature"]["severity"] == "info"
+    assert by["constant_column"]["evidence"] == {"features": ["k"], "values": [7.0]}
+    assert by["constant_column"]["severity"] == "info"
 
 
 def test_scaled_inputs_have_no_input_finding(seed):
     d = seqguard.diagnose(Net(), windows())
-    assert not {"unscaled_feature", "scale_disparity", "constant_feature"} & set(d.codes)
+    assert not {"unscaled_feature", "scale_disparity", "constant_column"} & set(d.codes)
 
 
 # ------------------------------------------------------------------ target
@@ -181,7 +181,7 @@ def test_offset_target_is_the_cause_of_constant_predictions(seed):
 
 def test_constant_target(seed):
     d = seqguard.diagnose(Net(), windows(), y=np.full(32, 5.0))
-    f = d.findings[d.codes.index("constant_target")]
+    f = d.findings[d.codes.index("target_constant")]
     assert f["severity"] == "error" and f["evidence"]["value"] == 5.0
     assert f["evidence"]["share"] == 1.0
 
@@ -197,7 +197,7 @@ def test_output_activation_cannot_reach_the_target(seed):
 
 def test_scaled_target_has_no_target_finding(seed):
     d = seqguard.diagnose(Net(), windows(), y=np.random.default_rng(0).normal(size=32))
-    assert not {"unscaled_target", "constant_target", "activation_range"} & set(d.codes)
+    assert not {"unscaled_target", "target_constant", "activation_range"} & set(d.codes)
 
 
 # ------------------------------------------------------------------ model state

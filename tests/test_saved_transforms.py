@@ -79,10 +79,24 @@ def _outputs(obj: Any, case: dict[str, Any]) -> None:
         assert obj.report(X, groups=groups).to_dict() == case["report"]
 
 
+def _today(doc: Any) -> Any:
+    """The saved state as today's encoder writes it: since the one strict-JSON policy
+    (docs/findings.md) a NaN inside a float array is ``null`` (the dtype restores it)
+    instead of the tagged ``{"__float__": "nan"}``; nothing else changed."""
+    if isinstance(doc, dict):
+        if "__ndarray__" in doc and str(doc.get("dtype", "")).lstrip("<>=|").startswith("f"):
+            items = [None if v == {"__float__": "nan"} else v for v in doc["__ndarray__"]]
+            return {**doc, "__ndarray__": items}
+        return {k: _today(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_today(v) for v in doc]
+    return doc
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_saved_state_loads_and_transforms_identically(case: dict[str, Any]) -> None:
     obj = from_dict(case["state"])
-    assert obj.to_dict() == case["state"]
+    assert obj.to_dict() == _today(case["state"])
     _outputs(obj, case)
 
 
@@ -95,5 +109,5 @@ def test_refit_gives_the_saved_state(case: dict[str, Any]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fitted = unfitted.fit(rows, groups=groups[train])
-    assert json.loads(json.dumps(fitted.to_dict())) == case["state"]
+    assert json.loads(json.dumps(fitted.to_dict())) == _today(case["state"])
     _outputs(fitted, case)

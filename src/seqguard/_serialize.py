@@ -1,21 +1,34 @@
-"""JSON (de)serialisation of fitted objects: exact, and never pickle.
+"""JSON in seqguard: one strict-JSON policy, and the exact encoding of fitted objects.
 
-Every fitted seqguard transform is a scikit-learn style estimator whose
-constructor arguments come back from ``get_params()`` and whose learned state is
-held in attributes ending in ``_``. :class:`JsonMixin` turns both into plain JSON
-(numbers, strings, lists, dicts; numpy arrays with their dtype and shape; NaN and
-±inf as strings) and back, so that ``from_dict(to_dict(t))`` transforms exactly
-as ``t`` does.
+The policy, for every JSON file seqguard writes (``audit.json``, ``metrics.json``,
+``diagnosis.json``, ``pipeline.json``, ``MANIFEST.json``, ``seqguard audit --format
+json``): strict JSON, no ``NaN`` or ``Infinity`` tokens; a number that is NaN or
+±inf (missing, or not computable) is ``null``. :func:`json_value` is the one encoder
+that applies it (numpy scalars and arrays become plain numbers and lists, tuples
+lists, keys strings); the run-directory writer (:mod:`seqguard.artifact`) passes
+every document through it.
+
+Fitted state is the one place where ``null`` would lose information: a learned
+``NaN`` must come back as ``NaN``, not ``None``, and ``inf`` as ``inf``. Every fitted
+seqguard transform is a scikit-learn style estimator whose constructor arguments
+come back from ``get_params()`` and whose learned state is held in attributes
+ending in ``_``. :class:`JsonMixin` turns both into plain JSON with :func:`encode`
+(numbers, strings, lists, dicts; numpy arrays with their dtype and shape) and back
+with :func:`decode`, so that ``from_dict(to_dict(t))`` transforms exactly as ``t``
+does. Within a float array NaN is ``null`` too (the dtype brings it back); a float
+that ``null`` cannot restore (a scalar NaN, ±inf) is the tagged object
+``{"__float__": "nan"}``, which is still strict JSON.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from .errors import ArtifactError, NotFittedError
+from .errors import ArtifactError
 
 _REGISTRY: dict[str, type] = {}
 
@@ -26,12 +39,45 @@ def register(cls: type) -> type:
     return cls
 
 
+def json_value(value: Any, *, fallback: Callable[[Any], Any] | None = None) -> Any:
+    """The strict-JSON form of ``value``: NaN and ±inf become ``None``.
+
+    Numpy scalars and arrays become Python numbers and lists, tuples lists, mapping
+    keys strings. Any other object is passed to ``fallback`` (e.g. ``str``) or, without
+    one, returned unchanged (``json.dumps`` then says what it cannot write).
+
+    Examples
+    --------
+    >>> json_value({"a": np.float32(1.5), "b": [float("nan"), np.int64(2)], 3: (np.inf,)})
+    {'a': 1.5, 'b': [None, 2], '3': [None]}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v, fallback=fallback) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return [json_value(v, fallback=fallback) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [json_value(v, fallback=fallback) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    if value is None or isinstance(value, str) or fallback is None:
+        return value
+    return fallback(value)
+
+
 def encode(value: Any) -> Any:
     """Turn a value into JSON-safe data that :func:`decode` turns back exactly."""
     if isinstance(value, np.ndarray):
         flat = value.ravel().tolist() if value.dtype.kind != "O" else list(value.ravel())
-        return {"__ndarray__": [encode(v) for v in flat], "dtype": value.dtype.str,
-                "shape": list(value.shape)}
+        if value.dtype.kind == "f":  # NaN is null: the dtype turns it back into NaN
+            items = [None if math.isnan(v) else encode(v) for v in flat]
+        else:
+            items = [encode(v) for v in flat]
+        return {"__ndarray__": items, "dtype": value.dtype.str, "shape": list(value.shape)}
     if isinstance(value, (np.floating, float)):
         f = float(value)
         if math.isnan(f):
@@ -91,6 +137,8 @@ class JsonMixin:
 
     def check_fitted(self) -> None:
         """Raise :class:`NotFittedError` unless ``fit`` has run."""
+        from .errors import NotFittedError  # lazy: it subclasses scikit-learn's
+
         if not self.fitted_attributes():
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet. Call 'fit' with the training "

@@ -16,8 +16,8 @@ non-finite trace            ``non_finite_input`` (where: window, timestep, input
                             layer that turns finite inputs into NaN / inf)
 inputs                      ``unscaled_feature`` (``|mean|`` or std above 10 after
                             preprocessing), ``scale_disparity`` (largest / smallest
-                            feature std above 1e3), ``constant_feature``
-target                      ``unscaled_target``, ``constant_target`` (one value is
+                            feature std above 1e3), ``constant_column``
+target                      ``unscaled_target``, ``target_constant`` (one value is
                             99 % or more of the targets), ``activation_range``
 optimisation (history.csv)  ``non_finite_training``, ``lr_too_high``,
                             ``exploding_gradients``, ``vanishing_gradients``,

@@ -1,8 +1,9 @@
 """Findings and the :class:`Diagnosis` that holds them.
 
-The finding dict (:func:`_finding`), the cause order (:data:`CAUSE_ORDER`) and
-:func:`rank_findings`, merging and de-duplicating findings (with the guards'), and
-the number formatting the messages use.
+The finding dict (:func:`_finding`, the plain form of :class:`seqguard.findings.Finding`),
+the cause order (:data:`CAUSE_ORDER`) and :func:`rank_findings`, merging and
+de-duplicating findings (with the guards'), and the number formatting the messages use.
+The codes and severities are those of :mod:`seqguard.findings` (docs/findings.md).
 """
 
 from __future__ import annotations
@@ -14,19 +15,19 @@ from typing import Any
 
 import numpy as np
 
-SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+from ..findings import SEVERITIES, Finding, canonical_code, severity_rank
 
 #: Codes from most fundamental cause to symptom; the rank within one severity.
 CAUSE_ORDER: tuple[str, ...] = (
     "non_finite_input",
     "non_finite_weights",
     "non_finite_activation",
-    "constant_target",
+    "target_constant",
     "unscaled_target",
     "activation_range",
     "unscaled_feature",
     "scale_disparity",
-    "constant_feature",
+    "constant_column",
     "leakage",
     "lr_too_high",
     "exploding_gradients",
@@ -65,6 +66,8 @@ def _num(v: Any) -> float:
 
 def _finding(severity: str, code: str, message: str, evidence: Mapping[str, Any],
              fix: str) -> dict[str, Any]:
+    """The plain dict form of a :class:`~seqguard.findings.Finding` (its code checked)."""
+    Finding(code, severity)  # refuses a code or severity outside the vocabulary
     return {"severity": severity, "code": code, "message": message,
             "evidence": dict(evidence), "fix": fix}
 
@@ -72,10 +75,9 @@ def _finding(severity: str, code: str, message: str, evidence: Mapping[str, Any]
 def rank_findings(findings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Most likely cause first: severity, then :data:`CAUSE_ORDER`, then input order."""
     items = [dict(f) for f in findings]
-    sev = {s: i for i, s in enumerate(SEVERITIES)}
     order = sorted(range(len(items)), key=lambda i: (
-        sev.get(str(items[i].get("severity")), len(SEVERITIES)),
-        _RANK.get(str(items[i].get("code")), _UNKNOWN_RANK), i))
+        severity_rank(items[i].get("severity")),
+        _RANK.get(canonical_code(items[i].get("code")), _UNKNOWN_RANK), i))
     return [items[i] for i in order]
 
 
@@ -169,23 +171,36 @@ def _merge_guard_findings(found: list[dict[str, Any]], guard: list[Mapping[str, 
     have = {f["code"] for f in found} | set(covered)
     out = list(found)
     for g in guard:
-        code = str(g.get("code"))
+        code = canonical_code(g.get("code"))
         if code in have:
             continue
-        out.append(_finding(str(g.get("severity", "warning")), code, str(g.get("message", "")),
-                            {**dict(g.get("evidence") or {}), "source": "guard"},
-                            str(g.get("fix", ""))))
+        out.append(_guard_finding(str(g.get("severity", "warning")), code,
+                                  str(g.get("message", "")),
+                                  {**dict(g.get("evidence") or {}), "source": "guard"},
+                                  str(g.get("fix", ""))))
         have.add(code)
         for cause in (g.get("evidence") or {}).get("causes", []) or []:
-            c = str(cause.get("code"))
+            c = canonical_code(cause.get("code"))
             if c in have:
                 continue
             sev = "error" if c == "unscaled_target" else "warning"
             if c == "too_short":
                 sev = "warning"
             msg = str(cause.get("message", ""))
-            out.append(_finding(sev, c, msg[:1].upper() + msg[1:] + ".",
-                                {**dict(cause.get("evidence") or {}),
-                                 "source": "CollapseGuard"}, str(cause.get("fix", ""))))
+            out.append(_guard_finding(sev, c, msg[:1].upper() + msg[1:] + ".",
+                                      {**dict(cause.get("evidence") or {}),
+                                       "source": "CollapseGuard"}, str(cause.get("fix", ""))))
             have.add(c)
     return out
+
+
+def _guard_finding(severity: str, code: str, message: str, evidence: Mapping[str, Any],
+                   fix: str) -> dict[str, Any]:
+    """A guard's finding as diagnose reports it; one read from a run saved by another
+    seqguard version keeps a code this version does not know."""
+    from ..findings import CODES
+
+    if code in CODES:
+        return _finding(severity, code, message, evidence, fix)
+    return {"severity": severity, "code": code, "message": message,
+            "evidence": dict(evidence), "fix": fix}

@@ -74,7 +74,7 @@ def _input_checks(rows: np.ndarray, names: list[str], *, skip: Iterable[str] = (
     if constant:
         shown = ", ".join(f"'{names[j]}' (= {_fmt(mean[j])})" for j in constant[:5])
         found.append(_finding(
-            "info", "constant_feature",
+            "info", "constant_column",
             f"{len(constant)} input feature(s) never change over the data: {shown}; they "
             "carry no information.",
             {"features": [names[j] for j in constant],
@@ -101,7 +101,7 @@ def _target_checks(y: np.ndarray, direct: bool, activation: str | None
         value = float(values[counts.argmax()])
         whole = len(values) == 1
         found.append(_finding(
-            "error" if whole else "warning", "constant_target",
+            "error" if whole else "warning", "target_constant",
             (f"the target is constant ({_fmt(value)} in all {len(y)} observed values): "
              "there is nothing to learn." if whole else
              f"the target is near-constant: {top:.1%} of the {len(y)} observed values are "

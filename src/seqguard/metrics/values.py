@@ -7,7 +7,6 @@ NaN and infinity become ``None`` (:func:`json_safe`); a regression pair is two f
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,25 +19,16 @@ __all__ = ["json_safe"]
 def json_safe(value: Any) -> Any:
     """Turn numpy scalars/arrays into plain Python; NaN and ±inf into ``None``.
 
+    The one strict-JSON encoder, :func:`seqguard._serialize.json_value`.
+
     Examples
     --------
     >>> json_safe({"a": np.float32(1.5), "b": [float("nan"), np.int64(2)]})
     {'a': 1.5, 'b': [None, 2]}
     """
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return [json_safe(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return value
+    from .._serialize import json_value
+
+    return json_value(value)
 
 
 def _opt(x: float) -> float | None:

@@ -1,0 +1,52 @@
+"""Checks across series: ``series_missing`` (a column much more often missing in a
+few series) and ``short_series`` (series too short to give windows)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .context import AuditContext
+from .formatting import _num, _pct
+from .thresholds import SERIES_BAD_MISSING, SERIES_MISSING_MARGIN, SHORT_SERIES
+
+
+def series_missing(ctx: AuditContext, col: str, fracs: np.ndarray) -> None:
+    """Series where ``col`` is missing far more often (``fracs``: share per series)."""
+    med = float(np.median(fracs))
+    bad = np.flatnonzero((fracs >= SERIES_BAD_MISSING)
+                         & (fracs >= med + SERIES_MISSING_MARGIN))
+    if not bad.size:
+        return
+    order = bad[np.argsort(-fracs[bad], kind="stable")]
+    names = [ctx.names[i] for i in order]
+    shown = ", ".join(f"{ctx.names[i]!r} ({_pct(fracs[i])})" for i in order[:5])
+    more = f" and {len(order) - 5} more" if len(order) > 5 else ""
+    ctx.add("series_missing", "warning", col,
+            f"Column {col!r} is much more often missing in {len(order)} series than "
+            f"in the others (median {_pct(med)}): {shown}{more}.",
+            "Check those series at the source; drop them from the data, or keep "
+            "--missing auto so the model sees the mask.",
+            series=names[0] if len(names) == 1 else None,
+            series_names=names[:20], missing_fraction=[round(float(fracs[i]), 6)
+                                                         for i in order[:20]],
+            median_fraction=round(med, 6))
+
+
+def short_series(ctx: AuditContext) -> None:
+    """Series shorter than ``SHORT_SERIES`` of the median length."""
+    lengths = ctx.ends - ctx.starts
+    med = float(np.median(lengths))
+    short = np.flatnonzero(lengths < SHORT_SERIES * med)
+    if not short.size:
+        return
+    names = [ctx.names[i] for i in short]
+    shown = ", ".join(f"{ctx.names[i]!r} ({int(lengths[i])} rows)" for i in short[:5])
+    more = f" and {len(short) - 5} more" if len(short) > 5 else ""
+    ctx.add("short_series", "info", None,
+            f"{len(short)} series are shorter than {_pct(SHORT_SERIES)} of the median "
+            f"length ({_num(med)} rows): {shown}{more}.",
+            "Series shorter than --input-len plus --horizon give no window; drop them "
+            "or lower --input-len.",
+            series=names[0] if len(names) == 1 else None,
+            series_names=names[:20], lengths=[int(lengths[i]) for i in short[:20]],
+            median_length=med)
