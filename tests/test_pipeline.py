@@ -78,7 +78,7 @@ OPTIONS = {
     "robust-per-series": {"scaler": "robust", "scale_per": "series"},
     "features": {"lags": "y:1,2", "rolling": "x:5", "indicators": "ema:5,rsi:14"},
     "minmax-drop": {"scaler": "minmax", "missing": "drop"},
-    "tag": {"task": "tag"},
+    "tag": {"task": "tag", "horizon": 24},  # the default: horizon is for forecast only
 }
 
 
@@ -86,12 +86,12 @@ OPTIONS = {
 def test_fit_never_reads_rows_after_the_training_part(options):
     df = series_frame()
     table = seqguard.read(df, time_col="t", target="y")
-    pipe = Pipeline("y", input_len=16, horizon=4, **options).fit(table)
+    pipe = Pipeline("y", input_len=16, **{"horizon": 4, **options}).fit(table)
     train_end = int(pipe.split_.train_end_[0])
     spoiled = df.copy()
     spoiled.loc[train_end:, ["x", "y"]] = 1e6  # garbage after the training part
     spoiled.loc[train_end:, "c"] = "zzz"
-    other = Pipeline("y", input_len=16, horizon=4, **options).fit(
+    other = Pipeline("y", input_len=16, **{"horizon": 4, **options}).fit(
         seqguard.read(spoiled, time_col="t", target="y"))
     assert json.dumps(other.to_dict()) == json.dumps(pipe.to_dict())
 
@@ -99,7 +99,7 @@ def test_fit_never_reads_rows_after_the_training_part(options):
 @pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
 def test_json_round_trip_gives_identical_output(options):
     table = seqguard.read(series_frame(), time_col="t", target="y")
-    pipe = Pipeline("y", input_len=16, horizon=4, **options)
+    pipe = Pipeline("y", input_len=16, **{"horizon": 4, **options})
     prep = pipe.fit_transform(table)
     again = from_dict(json.loads(json.dumps(pipe.to_dict(), allow_nan=False)))
     prep2 = again.transform(table)
@@ -134,11 +134,15 @@ def test_classify_splits_by_series():
 
 
 @pytest.mark.parametrize("option,value,message", [
-    ("task", "predict", r"--task option must be one of forecast, tag, classify"),
+    ("task", "predict", r"^The 'task' parameter of Pipeline must be one of 'forecast', 'tag', "
+                        r"'classify'\. Got 'predict' instead\.$"),
     ("missing", "sometimes", r"--missing option must be one of .*Got 'sometimes'"),
-    ("scaler", "stdandard", r"Did you mean 'standard'\?"),
-    ("input_len", 0, r"--input-len option must be a whole number >= 1"),
-    ("scale_per", "row", r"--scale-per option must be one of global, series"),
+    ("scaler", "stdandard", r"^The 'scaler' parameter of Pipeline must be one of 'standard', "
+                            r"'minmax', 'robust', 'none'\. Got 'stdandard' instead\. Did you "
+                            r"mean 'standard'\?$"),
+    ("input_len", 0, r"^The 'input_len' parameter of Pipeline must be an int >= 1\. Got 0"),
+    ("scale_per", "row", r"^The 'scale_per' parameter of Pipeline must be one of 'global', "
+                         r"'series'\. Got 'row' instead\.$"),
 ], ids=["task", "missing", "scaler", "input-len", "scale-per"])
 def test_bad_options_fail_before_any_work(option, value, message):
     with pytest.raises(InputError, match=message):

@@ -26,13 +26,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 
 from ._serialize import JsonMixin, register
 from .errors import InputError, did_you_mean
 from .features import FeatureBuilder, calendar_enabled
 from .missing import MissingStrategy, parse_missing
-from .scaling import Scaler, TargetScaler, check_method
+from .params import (
+    PIPELINE_ONLY,
+    PIPELINE_PARAMS,
+    TASKS,
+    check_exclusive,
+    check_params,
+    constraints,
+    init_from,
+)
+from .scaling import Scaler, TargetScaler
 from .splits import TEST, TRAIN, VAL, SeriesSplit, TimeSplit
 from .static import StaticCovariates, parse_static, resolve_static
 from .table import Table
@@ -40,15 +49,7 @@ from .windows import ClassifyWindows, ForecastWindows, TagWindows, last_observed
 
 __all__ = ["TASKS", "Pipeline", "Prepared", "prepare"]
 
-TASKS = ("forecast", "tag", "classify")
 _PARTS = {"train": TRAIN, "val": VAL, "test": TEST}
-
-
-def _choice(value: Any, choices: tuple[str, ...], option: str) -> str:
-    if value not in choices:
-        raise InputError(f"The {option} option must be one of {', '.join(choices)}. Got "
-                         f"{value!r} instead.{did_you_mean(str(value), choices)}")
-    return str(value)
 
 
 @dataclass
@@ -143,56 +144,29 @@ class Pipeline(JsonMixin, BaseEstimator):
         static columns; absent otherwise).
     """
 
-    def __init__(self, target: str, *, task: str = "forecast", input_len: int = 48,
-                 horizon: int = 24, missing: str = "auto", scaler: str = "standard",
-                 target_scaler: str | None = None, scale_per: str = "global",
-                 lags: str | None = None, rolling: str | None = None,
-                 indicators: str | None = None, calendar: str | None = None,
-                 categorical_encoding: str = "onehot", val_start: Any = None,
-                 test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
-                 gap: int = 0, pad: str = "right", max_len: int | None = None,
-                 seed: int = 0, static: Any = None) -> None:
-        self.target = target
-        self.task = task
-        self.input_len = input_len
-        self.horizon = horizon
-        self.missing = missing
-        self.scaler = scaler
-        self.target_scaler = target_scaler
-        self.scale_per = scale_per
-        self.lags = lags
-        self.rolling = rolling
-        self.indicators = indicators
-        self.calendar = calendar
-        self.categorical_encoding = categorical_encoding
-        self.val_start = val_start
-        self.test_start = test_start
-        self.val_frac = val_frac
-        self.test_frac = test_frac
-        self.gap = gap
-        self.pad = pad
-        self.max_len = max_len
-        self.seed = seed
-        self.static = static
+    __init__ = init_from((PIPELINE_ONLY[0], *PIPELINE_PARAMS, PIPELINE_ONLY[1]))
+    _declared = (PIPELINE_ONLY[0], *PIPELINE_PARAMS, PIPELINE_ONLY[1])
 
     # ---------------------------------------------------------------- checks
+    @property
+    def _parameter_constraints(self) -> dict[str, list[Any]]:
+        """scikit-learn's constraints, from the declarations of :mod:`seqguard.params`."""
+        return constraints(self._declared)
+
+    def _validate_params(self) -> None:
+        """Check the declared parameters (called once, at the top of :meth:`fit`)."""
+        check_params(self, self._declared, task=self.task)
+        check_exclusive(self, (("val_start", "val_frac"), ("test_start", "test_frac")))
+
     def validate(self, columns: list[str] | None = None) -> None:
         """Check every option before any work (so a bad one writes nothing)."""
-        _choice(self.task, TASKS, "--task")
-        _choice(self.scale_per, ("global", "series"), "--scale-per")
-        _choice(self.categorical_encoding, ("onehot", "codes"), "--categorical-encoding")
-        check_method(self.scaler, option="--scaler")
-        if self.target_scaler is not None:
-            check_method(self.target_scaler, option="--target-scaler")
+        self._validate_params()
+        self._check_specs(columns)
+
+    def _check_specs(self, columns: list[str] | None = None) -> None:
+        """The grammar of the spec strings (``missing``, ``lags``, ...), against the
+        columns when given."""
         parse_missing(self.missing)
-        if parse_static(self.static) != "none" and self.task != "classify":
-            raise InputError(f"The --static option applies to --task classify only (one "
-                             f"vector per sequence); got --static {self.static} with --task "
-                             f"{self.task}. Leave it unset.")
-        for name, flag in (("input_len", "--input-len"), ("horizon", "--horizon")):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise InputError(f"The {flag} option must be a whole number >= 1. Got {v!r}.")
         specs = FeatureBuilder.from_specs(lags=self.lags, rolling=self.rolling,
                                           indicators=self.indicators, calendar=self.calendar,
                                           target=self.target, columns=columns)
@@ -207,9 +181,10 @@ class Pipeline(JsonMixin, BaseEstimator):
                         f"columns instead (e.g. {flag} COLUMN:...).")
 
     # -------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, table: Table) -> Pipeline:
         """Fit every step on the training part of ``table``."""
-        self.validate(list(table.frame.columns))
+        self._check_specs(list(table.frame.columns))
         if self.target not in table.numeric:
             cols = table.numeric
             raise InputError(f"{table.source}: the target {self.target!r} is not a numeric "
