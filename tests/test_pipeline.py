@@ -134,15 +134,15 @@ def test_classify_splits_by_series():
 
 
 @pytest.mark.parametrize("option,value,message", [
-    ("task", "predict", r"^The 'task' parameter of Pipeline must be one of 'forecast', 'tag', "
-                        r"'classify'\. Got 'predict' instead\.$"),
+    ("task", "predict", (r"^The 'task' parameter of Pipeline must be one of 'forecast', 'tag', "
+                        r"'classify'\. Got 'predict' instead\.$")),
     ("missing", "sometimes", r"--missing option must be one of .*Got 'sometimes'"),
-    ("scaler", "stdandard", r"^The 'scaler' parameter of Pipeline must be one of 'standard', "
+    ("scaler", "stdandard", (r"^The 'scaler' parameter of Pipeline must be one of 'standard', "
                             r"'minmax', 'robust', 'none'\. Got 'stdandard' instead\. Did you "
-                            r"mean 'standard'\?$"),
+                            r"mean 'standard'\?$")),
     ("input_len", 0, r"^The 'input_len' parameter of Pipeline must be an int >= 1\. Got 0"),
-    ("scale_per", "row", r"^The 'scale_per' parameter of Pipeline must be one of 'global', "
-                         r"'series'\. Got 'row' instead\.$"),
+    ("scale_per", "row", (r"^The 'scale_per' parameter of Pipeline must be one of 'global', "
+                         r"'series'\. Got 'row' instead\.$")),
 ], ids=["task", "missing", "scaler", "input-len", "scale-per"])
 def test_bad_options_fail_before_any_work(option, value, message):
     with pytest.raises(InputError, match=message):

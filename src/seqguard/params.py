@@ -181,6 +181,14 @@ def _int_text(value: Any) -> Any:
     return value
 
 
+def _number_text(value: Any) -> Any:
+    """``"0.2"`` -> 0.2; anything else as given."""
+    try:
+        return float(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
 def _none_text(value: Any) -> Any:
     """``"none"`` -> None."""
     return None if isinstance(value, str) and value.strip().lower() == "none" else value
@@ -203,10 +211,11 @@ PIPELINE_PARAMS: tuple[Param, ...] = (
     Param("missing", "auto", (Text(),), "auto|drop|mask|indicators|impute:<mean|median|"
           "ffill|bfill|linear|time|knn|seasonal>."),
     Param("scaler", "standard", (Choice(("standard", "minmax", "robust", "none")),),
-          "standard|minmax|robust|none (inputs and target)."),
+          "Scaler of the inputs and the target."),
     Param("target_scaler", None, (Choice(("standard", "minmax", "robust", "none")), NONE),
           "Overrides --scaler for the target."),
-    Param("scale_per", "global", (Choice(("global", "series")),), "global|series."),
+    Param("scale_per", "global", (Choice(("global", "series")),),
+          "Scaling statistics of all series together, or of each series."),
     Param("lags", None, (ANY,), "e.g. 1,2,24 (target) or 'pm2.5:1,24;TEMP:1'."),
     Param("rolling", None, (ANY,), "e.g. 24,168 (target) or 'pm2.5:24'."),
     Param("indicators", None, (ANY,), "sma, ema, rsi, macd, bollinger, e.g. 'sma:20,rsi:14'."),
@@ -244,7 +253,7 @@ MODEL_PARAMS: tuple[Param, ...] = (
     Param("dropout", "auto", (Choice(("auto",), ci=True), Real(0, 1, "left"),
                               Text("a number as text"), NONE),
           "A number in [0, 1), or auto: 0.1 between recurrent layers for forecasting, "
-          "none otherwise."),
+          "none otherwise.", cli=_number_text),
     Param("bidirectional", False, (Flag(),), "Read each window both ways."),
     Param("head", "residual", (Choice(HEADS, ci=True),),
           "forecast: residual[:auto|persistence|seasonal|climatology] predicts a correction "
@@ -447,24 +456,36 @@ def check_params(obj: Any, params: Iterable[Param], *, task: str | None = None) 
             raise ParameterError(owner, p.name, f"must be {_esc(p.describe())}. Got "
                                  f"{_esc(repr(value))} instead.{_esc(hint)}") from None
         if task is not None and task not in p.tasks and not p.unset(value):
-            only = " or ".join(f"{{t[{t}]}}" for t in p.tasks)
-            raise ParameterError(owner, p.name, f"applies to {only} only. Got "
-                                 f"{_esc(repr(value))} with {{t[{task}]}}: it would be "
-                                 "ignored. Leave it unset.")
+            raise not_for_task(owner, p.name, value, task)
 
 
-def check_exclusive(obj: Any, pairs: Iterable[tuple[str, str]]) -> None:
+def not_for_task(owner: str, name: str, value: Any, task: str) -> ParameterError:
+    """The error for a parameter given to a task it does not apply to."""
+    only = " or ".join(f"{{t[{t}]}}" for t in _BY_NAME[name].tasks)
+    return ParameterError(owner, name, f"applies to {only} only. Got {_esc(repr(value))} "
+                          f"with {{t[{task}]}}: it would be ignored. Leave it unset.")
+
+
+#: (the date, the fraction it overrides): at most one of each pair may be given.
+EXCLUSIVE = (("val_start", "val_frac"), ("test_start", "test_frac"))
+
+
+def check_exclusive(obj: Any) -> None:
     """Refuse a fraction beside the date that overrides it (``val_frac`` with
     ``val_start``): one of the two would be ignored."""
-    owner = type(obj).__name__
-    for given, other in pairs:
-        value, p = getattr(obj, other), _BY_NAME[other]
-        if getattr(obj, given) is not None and not p.unset(value):
-            raise ParameterError(
-                owner, other, f"is ignored when {{p[{given}]}} is given ({{p[{given}]}} "
-                f"{_esc(repr(getattr(obj, given)))} sets where that part starts). Got "
-                f"{_esc(repr(value))}; "
-                f"pass only one of {{p[{given}]}} and {{p[{other}]}}.")
+    for given, other in EXCLUSIVE:
+        value = getattr(obj, other)
+        if getattr(obj, given) is not None and not _BY_NAME[other].unset(value):
+            raise exclusive(type(obj).__name__, given, getattr(obj, given), other, value)
+
+
+def exclusive(owner: str, given: str, given_value: Any, other: str,
+              value: Any) -> ParameterError:
+    """The error for ``other`` beside ``given``, which overrides it."""
+    return ParameterError(
+        owner, other, f"is ignored when {{p[{given}]}} is given ({_esc(repr(given_value))} "
+        f"sets where that part starts). Got {_esc(repr(value))}; pass only one of "
+        f"{{p[{given}]}} and {{p[{other}]}}.")
 
 
 def _esc(text: str) -> str:

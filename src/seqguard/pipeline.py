@@ -156,7 +156,7 @@ class Pipeline(JsonMixin, BaseEstimator):
     def _validate_params(self) -> None:
         """Check the declared parameters (called once, at the top of :meth:`fit`)."""
         check_params(self, self._declared, task=self.task)
-        check_exclusive(self, (("val_start", "val_frac"), ("test_start", "test_frac")))
+        check_exclusive(self)
 
     def validate(self, columns: list[str] | None = None) -> None:
         """Check every option before any work (so a bad one writes nothing)."""

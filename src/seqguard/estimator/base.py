@@ -70,7 +70,7 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
         """Check every declared parameter, once, at the top of :meth:`fit`: its value,
         and that it applies to this task."""
         check_params(self, ESTIMATOR_PARAMS, task=self.task)
-        check_exclusive(self, (("val_start", "val_frac"), ("test_start", "test_frac")))
+        check_exclusive(self)
 
     # ------------------------------------------------------------------ parts
     def make_pipeline(self) -> Pipeline:
