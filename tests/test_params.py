@@ -88,9 +88,9 @@ def test_unknown_arguments_and_positional_ones_are_type_errors():
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"scaler": "stdandard"}, r"^The 'scaler' parameter of Forecaster must be one of "
+    ({"scaler": "stdandard"}, (r"^The 'scaler' parameter of Forecaster must be one of "
                               r"'standard', 'minmax', 'robust', 'none'\. Got 'stdandard' "
-                              r"instead\. Did you mean 'standard'\?$"),
+                              r"instead\. Did you mean 'standard'\?$")),
     ({"lr": True}, r"^The 'lr' parameter of Forecaster must be a float > 0\. Got True "),
     ({"epochs": 1.5}, r"^The 'epochs' parameter of Forecaster must be an int >= 1\. Got 1\.5"),
     ({"epochs": True}, r"'epochs' parameter .* Got True instead"),
