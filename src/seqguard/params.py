@@ -149,7 +149,8 @@ class Param:
 
     def describe(self) -> str:
         """The accepted values in words: ``"one of 'a', 'b'"``, ``"an int >= 1 or None"``."""
-        parts, choices = [], []
+        parts: list[str] = []
+        choices: list[str] = []
         for a in self.accepts:
             if isinstance(a, Choice):
                 choices.extend(a.options)

@@ -423,6 +423,7 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
     def _windows(self, prep: Prepared, split: bool, require_target: bool = True) -> None:
         parts = _PARTS if split else {"all": TRAIN}
         summary: dict[str, Any] = {"n_windows": {}, "lost": {}}
+        ds: Any
         if self.task == "forecast":
             last = last_observed(prep.y, prep.bounds)
             for name, code in parts.items():

@@ -166,10 +166,11 @@ def read_options(kw: dict[str, Any]) -> dict[str, Any]:
 
 def _option(p: Param) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The click option of one declared parameter."""
+    flag = str(p.option)
     kinds = [a for a in p.accepts if a is not NONE]
     shown = p.default is not None
     if kinds and all(isinstance(a, Flag) for a in kinds):
-        return click.option(p.option, p.name, is_flag=True, default=bool(p.default),
+        return click.option(flag, p.name, is_flag=True, default=bool(p.default),
                             help=p.help or None)
     kw: dict[str, Any] = {}
     if len(kinds) == 1 and isinstance(kinds[0], Int):
@@ -179,7 +180,7 @@ def _option(p: Param) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     choices = [o for a in kinds if isinstance(a, Choice) for o in a.options]
     if choices and len(kinds) == 1:
         kw["metavar"] = "[" + "|".join(choices) + "]"
-    return click.option(p.option, p.name, default=p.default, show_default=shown,
+    return click.option(flag, p.name, default=p.default, show_default=shown,
                         help=p.help or None, **kw)
 
 

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 class _ModelBuilding:
     """The model an estimator's parameters describe."""
 
+    if TYPE_CHECKING:  # the estimator's parameters and learned state
+        def __getattr__(self, name: str) -> Any: ...
+
     def _static_spec(self) -> Any:
         """The pipeline's ``static``: ``"auto"`` is ``AUTO_STATIC`` for ``classify`` and
         none for the other tasks (anything else is an error there, raised by the

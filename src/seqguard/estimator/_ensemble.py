@@ -4,13 +4,18 @@ and metrics.json's ``ensemble`` entry (docs/ensemble.md). A mixin of
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..pipeline import Prepared
 
 
 class _Ensemble:
     """The members of an ensemble, combined and scored."""
+
+    if TYPE_CHECKING:  # the estimator's parameters and learned state
+        model_: Any
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def _ensemble_model(self, members: list[Any]) -> Any:
         from ..models.ensemble import EnsembleModel
@@ -22,7 +27,7 @@ class _Ensemble:
                           facts: Any) -> dict[str, Any]:
         """metrics.json's ``ensemble``: each member's seed, validation score, fit time
         and test scores (docs/ensemble.md)."""
-        ensemble = self.model_
+        ensemble: Any = self.model_
         rows = []
         try:
             for k, (model, r, seconds) in enumerate(members):

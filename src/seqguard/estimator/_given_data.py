@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DataWarning, InputError
 from ..pipeline import Prepared
@@ -15,6 +15,9 @@ from ..table import Table
 
 class _GivenParts:
     """The given validation and test sets."""
+
+    if TYPE_CHECKING:  # the estimator's parameters and learned state
+        def __getattr__(self, name: str) -> Any: ...
 
     _UNIT = "windows"
 

@@ -4,7 +4,7 @@ and metrics.json. A mixin of :class:`~seqguard.estimator.base._SequenceEstimator
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -15,6 +15,9 @@ from ..splits import TRAIN
 
 class _Scoring:
     """Predictions per window and their scores against the baselines."""
+
+    if TYPE_CHECKING:  # the estimator's parameters and learned state
+        def __getattr__(self, name: str) -> Any: ...
 
     def _state(self) -> dict[str, Any]:
         """Task-specific learned state for pipeline.json (see :meth:`_set_state`).
