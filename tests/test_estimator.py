@@ -183,7 +183,7 @@ def tag_series(n: int = 400, seed: int = 0) -> pd.DataFrame:
 def test_load_on_a_task_class_returns_that_class_or_refuses(fitted):
     from seqguard.estimator.base import _SequenceEstimator
 
-    _, df, run = fitted
+    _, _, run = fitted
     assert type(Forecaster.load(run)) is Forecaster
     assert type(_SequenceEstimator.load(run)) is Forecaster  # the base loads any run
     with pytest.raises(InputError, match=r"holds a forecast run, saved by Forecaster; "
