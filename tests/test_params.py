@@ -147,3 +147,20 @@ def test_nested_fit_checks_the_parameters_once(monkeypatch):
     assert calls == []  # the estimator checked them; the pipeline inside does not again
     Pipeline("y", input_len=8, horizon=2).fit(seqguard.read(df, target="y"))
     assert calls == [1]
+
+
+def test_lr_patience_reaches_the_scheduler(monkeypatch):
+    """A parameter written once: its declaration gives the signature, the check, the
+    --lr-patience option and the default; the estimator hands it to fit_model."""
+    from seqguard import training
+
+    seen = {}
+    real = training.fit_model
+    monkeypatch.setattr(training, "fit_model",
+                        lambda *a, **kw: seen.update(kw) or real(*a, **kw))
+    df = pd.DataFrame({"y": np.sin(np.arange(120) / 4)})
+    seqguard.Forecaster("y", input_len=8, horizon=2, epochs=1, hidden=4, layers=1,
+                        lr_patience=7, progress=False).fit(df)
+    assert seen["lr_patience"] == 7
+    with pytest.raises(ParameterError, match=r"'lr_patience' parameter .* Got 0 instead"):
+        seqguard.Forecaster("y", lr_patience=0).fit("never-read.csv")

@@ -276,6 +276,8 @@ MODEL_PARAMS: tuple[Param, ...] = (
     Param("clip", 1.0, (Real(0, None, "left"), NONE), "Gradient-norm clipping (0: off)."),
     Param("epochs", 30, (_POS,), "Most epochs to train."),
     Param("patience", 5, (_POS,), "Epochs without improvement before early stopping."),
+    Param("lr_patience", 3, (_POS,), "Epochs without improvement before the learning rate "
+          "is halved."),
     Param("batch_size", "auto", (Choice(("auto",)), _POS),
           "An integer, or auto: a power of two in [16, 64] that gives each epoch at least "
           "32 optimiser steps.", cli=_int_text),

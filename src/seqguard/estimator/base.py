@@ -182,6 +182,7 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
                 loss=self.loss if self.task != "classify" else "l1",
                 optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
                 clip=self.clip, epochs=self.epochs, patience=self.patience,
+                lr_patience=self.lr_patience,
                 precision=self.precision, seed=seed, devices=self.devices,
                 accelerator=self.accelerator, strategy=self.strategy,
                 checkpoint_dir=ckpt, resume=resume, progress=self.progress,
