@@ -264,15 +264,15 @@ def test_static_named_columns_and_their_errors():
     assert est.pipeline_.static_.columns == ["age"] and est.model_config_["n_static"] == 1
     with pytest.raises(InputError, match="'agee'.*Did you mean 'age'"):
         _fit(df, static="agee")
-    with pytest.raises(InputError, match="--static option applies to --task classify"):
+    with pytest.raises(InputError, match="'static' parameter of Forecaster applies to task 'classify'"):
         seqguard.Forecaster("x", static="age", read_options=_OPTS).fit(df)
 
 
 # ------------------------------------------------------------------ options and CLI
 @pytest.mark.parametrize("kw,words", [
-    ({"pool": "median"}, ["--pool", "last", "mean", "attention"]),
-    ({"class_weight": "equal"}, ["--class-weight", "auto", "balanced"]),
-    ({"select": "auc"}, ["--select", "roc_auc"]),
+    ({"pool": "median"}, ["'pool'", "last", "mean", "attention"]),
+    ({"class_weight": "equal"}, ["'class_weight'", "auto", "balanced"]),
+    ({"select": "auc"}, ["'select'", "roc_auc"]),
 ])
 def test_bad_classify_options_fail_before_any_work(kw, words):
     with pytest.raises(InputError) as exc:
@@ -283,7 +283,7 @@ def test_bad_classify_options_fail_before_any_work(kw, words):
 
 def test_classify_options_rejected_for_forecasting():
     df = pd.DataFrame({"y": np.sin(np.arange(200) / 5)})
-    with pytest.raises(InputError, match="--pool option applies to --task classify only"):
+    with pytest.raises(InputError, match="'pool' parameter of Forecaster applies to task 'classify'"):
         seqguard.Forecaster("y", input_len=8, horizon=2, pool="mean").fit(df)
 
 

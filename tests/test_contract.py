@@ -587,10 +587,6 @@ STATIC_CASES = [
     Case("StaticCovariates", StaticCovariates, {"columns": ["s"]}, Static(), finite=True),
 ]
 
-_PIPELINE_BUG = ("Pipeline.fit sets series_names_ before the split can fail, so after a "
-                 "failed fit check_fitted passes and transform raises AttributeError "
-                 "(issue 12, item 3)")
-
 
 def _short(df: pd.DataFrame) -> pd.DataFrame:
     return df.head(2)  # too short to keep training rows beside validation and test
@@ -605,8 +601,9 @@ PIPELINE_OPTIONS = {
     "tag": {"task": "tag"},
 }
 PIPELINE_CASES = [
-    Case(f"Pipeline-{name}", Pipeline, {"target": "y", "input_len": 16, "horizon": 4, **opts},
-         _SERIES, finite=True, xfail={"failed_fit": _PIPELINE_BUG})
+    Case(f"Pipeline-{name}", Pipeline,
+         {"target": "y", "input_len": 16, **({} if opts.get("task") == "tag" else {"horizon": 4}),
+          **opts}, _SERIES, finite=True)
     for name, opts in PIPELINE_OPTIONS.items()
 ] + [
     Case("Pipeline-calendar-auto", Pipeline,
@@ -615,30 +612,22 @@ PIPELINE_CASES = [
     Case("Pipeline-classify", Pipeline,
          {"target": "label", "task": "classify", "static": "detect", "seed": 1},
          Pipe(_labelled, {"time_col": "t", "series_col": "id"}, "label",
-              lambda df: df[df["id"].isin(["s00", "s01"])]), finite=True,
-         xfail={"transform_state": "Pipeline.transform sets n_classes_ (learned state) "
-                                   "for classify instead of fit (issue 12, item 3)"}),
+              lambda df: df[df["id"].isin(["s00", "s01"])]), finite=True),
 ]
 
 _FIT = {"epochs": 1, "hidden": 4, "layers": 1, "progress": False, "batch_size": 16}
-_ESTIMATOR_BUG = ("{}.fit sets freq_ and audit_ before the pipeline can fail, so after a "
-                  "failed fit the estimator looks fitted to check_is_fitted")
 ESTIMATOR_CASES = [
     Case("Forecaster", Forecaster,
          {"target": "y", "input_len": 8, "horizon": 2, "read_options": {"time_col": "t"},
-          **_FIT}, Estimator(lambda: _series_frame(160), _short), finite=True,
-         xfail={"failed_fit": _ESTIMATOR_BUG.format("Forecaster")}),
+          **_FIT}, Estimator(lambda: _series_frame(160), _short), finite=True),
     Case("SequenceTagger", SequenceTagger,
          {"target": "y", "input_len": 8, "read_options": {"time_col": "t"}, **_FIT},
-         Estimator(lambda: _series_frame(160), _short), finite=True,
-         xfail={"failed_fit": _ESTIMATOR_BUG.format("SequenceTagger")}),
+         Estimator(lambda: _series_frame(160), _short), finite=True),
     Case("SequenceClassifier", SequenceClassifier,
          {"target": "label", "read_options": {"time_col": "t", "series_col": "id"},
           **(_FIT | {"batch_size": 8})},
-         Estimator(_labelled, lambda df: df[df["id"].isin(["s00", "s01"])]), finite=True,
-         xfail={"failed_fit": _ESTIMATOR_BUG.format("SequenceClassifier")}),
+         Estimator(_labelled, lambda df: df[df["id"].isin(["s00", "s01"])]), finite=True),
 ]
-
 CASES = (FEATURE_CASES + MISSING_CASES + SCALER_CASES + SPLIT_CASES + STATIC_CASES
          + PIPELINE_CASES + ESTIMATOR_CASES)
 # one case per class for the checks that do not depend on the options

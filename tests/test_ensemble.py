@@ -138,7 +138,7 @@ def test_tagger_ensemble_saves_and_loads(tmp_path):
 
 @pytest.mark.parametrize("k", [0, -1, 1.5, True, "3"])
 def test_bad_k_is_an_input_error(k):
-    with pytest.raises(InputError, match="'ensemble' option"):
+    with pytest.raises(InputError, match="'ensemble' parameter"):
         _fit(ensemble=k)
 
 

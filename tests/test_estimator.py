@@ -11,6 +11,7 @@ from cli_helpers import run_cli
 
 import seqguard
 from seqguard import ArtifactError, Forecaster
+from seqguard.errors import InputError
 
 
 def driven_series(n: int = 700, seed: int = 0) -> pd.DataFrame:
@@ -177,6 +178,20 @@ def tag_series(n: int = 400, seed: int = 0) -> pd.DataFrame:
     y[rng.random(n) < 0.1] = np.nan
     time = pd.date_range("2021-01-01", periods=n, freq="h")
     return pd.DataFrame({"time": time, "x": x, "y": y})
+
+
+def test_load_on_a_task_class_returns_that_class_or_refuses(fitted):
+    from seqguard.estimator.base import _SequenceEstimator
+
+    _, _, run = fitted
+    assert type(Forecaster.load(run)) is Forecaster
+    assert type(_SequenceEstimator.load(run)) is Forecaster  # the base loads any run
+    with pytest.raises(InputError, match=r"holds a forecast run, saved by Forecaster; "
+                                         r"SequenceClassifier\.load reads classify runs "
+                                         r"only\. Load it with Forecaster\.load\(dir\)"):
+        seqguard.SequenceClassifier.load(run)
+    with pytest.raises(InputError, match="SequenceTagger.load reads tag runs only"):
+        seqguard.SequenceTagger.load(run)
 
 
 @pytest.fixture(scope="module")

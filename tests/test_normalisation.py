@@ -108,7 +108,7 @@ def test_fit_save_load_same_predictions(tmp_path, kw):
 
 def test_norm_refuses_other_tasks():
     df = _series().assign(y=lambda d: d["y"].fillna(0.0))
-    with pytest.raises(InputError, match="--task forecast only"):
+    with pytest.raises(InputError, match=r"task 'forecast' \(Forecaster\) only"):
         seqguard.SequenceTagger("y", input_len=10, norm="revin", progress=False).fit(df)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -98,11 +100,15 @@ def test_classify_splits_by_series():
 
 
 @pytest.mark.parametrize("option,value,message", [
-    ("task", "predict", r"--task option must be one of forecast, tag, classify"),
+    ("task", "predict", (r"^The 'task' parameter of Pipeline must be one of 'forecast', 'tag', "
+                        r"'classify'\. Got 'predict' instead\.$")),
     ("missing", "sometimes", r"--missing option must be one of .*Got 'sometimes'"),
-    ("scaler", "stdandard", r"Did you mean 'standard'\?"),
-    ("input_len", 0, r"--input-len option must be a whole number >= 1"),
-    ("scale_per", "row", r"--scale-per option must be one of global, series"),
+    ("scaler", "stdandard", (r"^The 'scaler' parameter of Pipeline must be one of 'standard', "
+                            r"'minmax', 'robust', 'none'\. Got 'stdandard' instead\. Did you "
+                            r"mean 'standard'\?$")),
+    ("input_len", 0, r"^The 'input_len' parameter of Pipeline must be an int >= 1\. Got 0"),
+    ("scale_per", "row", (r"^The 'scale_per' parameter of Pipeline must be one of 'global', "
+                         r"'series'\. Got 'row' instead\.$")),
 ], ids=["task", "missing", "scaler", "input-len", "scale-per"])
 def test_bad_options_fail_before_any_work(option, value, message):
     with pytest.raises(InputError, match=message):
@@ -113,3 +119,47 @@ def test_fewer_rows_than_one_window():
     df = pd.DataFrame({"y": np.arange(30.0)})
     with pytest.raises(InputError, match="--input-len"):
         prepare(df, target="y", input_len=48, horizon=24)
+
+
+# --------------------------------------------------- each step once, state untouched
+def test_fit_transform_equals_fit_then_transform_and_computes_features_once(monkeypatch):
+    table = seqguard.read(series_frame(), time_col="t", target="y")
+    opts = {"input_len": 16, "horizon": 4, "lags": "y:1,2", "rolling": "x:5"}
+    a = Pipeline("y", **opts).fit_transform(table)
+    b = Pipeline("y", **opts).fit(table).transform(table)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.usable, b.usable)
+    assert a.summary == b.summary
+    calls = []
+    real = Pipeline._features
+    monkeypatch.setattr(Pipeline, "_features",
+                        lambda self, *args: calls.append(1) or real(self, *args))
+    Pipeline("y", **opts).fit_transform(table)
+    assert len(calls) == 1
+
+
+def test_transform_changes_no_learned_state():
+    df = pd.concat([pd.DataFrame({"id": k, "t": np.arange(12), "x": np.arange(12.0) + k,
+                                  "label": k % 2}) for k in range(20)])
+    table = seqguard.read(df, time_col="t", series_col="id", target="label")
+    pipe = Pipeline("label", task="classify", input_len=4, val_frac=0.2, test_frac=0.2)
+    pipe.fit(table)
+    before = json.dumps(pipe.to_dict())
+    more = df.copy()
+    more.loc[more["id"] == 3, "label"] = 2  # a class the fit never saw
+    pipe.transform(seqguard.read(more, time_col="t", series_col="id", target="label"),
+                   split=False)
+    assert json.dumps(pipe.to_dict()) == before and pipe.n_classes_ == 2
+
+
+def test_a_failed_fit_leaves_the_pipeline_unfitted():
+    from seqguard.errors import NotFittedError
+
+    good = seqguard.read(series_frame(), time_col="t", target="y")
+    pipe = Pipeline("y", input_len=16, horizon=4).fit(good)
+    bad = seqguard.read(series_frame().drop(columns=["y"]).assign(y="a"), time_col="t")
+    with pytest.raises(InputError):
+        pipe.fit(bad)
+    with pytest.raises(NotFittedError):
+        pipe.transform(good)
+    assert pipe.fitted_attributes() == []

@@ -19,6 +19,7 @@ __all__ = [
     "InputError",
     "LeakageWarning",
     "NotFittedError",
+    "ParameterError",
     "SeqguardError",
     "SeqguardWarning",
     "TrainingFailed",
@@ -35,6 +36,44 @@ class SeqguardError(Exception):
 
 class InputError(SeqguardError, ValueError):
     """The data or an option given by the user cannot be used as it is."""
+
+
+class ParameterError(InputError):
+    """A parameter (an option on the command line) has a value that cannot be used.
+
+    The message follows one template, ``The 'scaler' parameter of Forecaster must be
+    one of ... Got 'stdandard' instead.``; :meth:`render` writes it with the
+    command-line flags instead (``The --scaler option must be ...``). ``text`` may
+    name other parameters as ``{p[val_start]}`` and tasks as ``{t[classify]}``.
+    """
+
+    def __init__(self, owner: str, param: str, text: str) -> None:
+        self.owner, self.param, self.text = owner, param, text
+        super().__init__(self.render())
+
+    def render(self, flag: Any = None) -> str:
+        """The message; with ``flag`` (parameter name -> flag) as the command line says it."""
+        if flag is None:
+            subject = f"The '{self.param}' parameter of {self.owner}"
+            names = _Names(lambda n: f"'{n}'")
+            tasks = _Names(lambda t: f"task '{t}' ({_TASK_CLASSES.get(t, t)})")
+        else:
+            subject = f"The {flag(self.param)} option"
+            names = _Names(flag)
+            tasks = _Names(lambda t: f"--task {t}")
+        return f"{subject} {self.text.format(p=names, t=tasks)}"
+
+
+_TASK_CLASSES = {"forecast": "Forecaster", "tag": "SequenceTagger",
+                 "classify": "SequenceClassifier"}
+
+
+class _Names:
+    def __init__(self, name: Any) -> None:
+        self.name = name
+
+    def __getitem__(self, key: str) -> str:
+        return str(self.name(key))
 
 
 class ArtifactError(SeqguardError):

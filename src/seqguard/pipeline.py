@@ -26,13 +26,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 
+from ._pipeline_parts import _CalendarChoice, _ResidualBaseline
 from ._serialize import JsonMixin, register
 from .errors import InputError, did_you_mean
 from .features import FeatureBuilder, calendar_enabled
 from .missing import MissingStrategy, parse_missing
-from .scaling import Scaler, TargetScaler, check_method
+from .params import (
+    PIPELINE_ONLY,
+    PIPELINE_PARAMS,
+    TASKS,
+    check_exclusive,
+    check_params,
+    constraints,
+    init_from,
+)
+from .scaling import Scaler, TargetScaler
 from .splits import TEST, TRAIN, VAL, SeriesSplit, TimeSplit
 from .static import StaticCovariates, parse_static, resolve_static
 from .table import Table
@@ -40,15 +50,7 @@ from .windows import ClassifyWindows, ForecastWindows, TagWindows, last_observed
 
 __all__ = ["TASKS", "Pipeline", "Prepared", "prepare"]
 
-TASKS = ("forecast", "tag", "classify")
 _PARTS = {"train": TRAIN, "val": VAL, "test": TEST}
-
-
-def _choice(value: Any, choices: tuple[str, ...], option: str) -> str:
-    if value not in choices:
-        raise InputError(f"The {option} option must be one of {', '.join(choices)}. Got "
-                         f"{value!r} instead.{did_you_mean(str(value), choices)}")
-    return str(value)
 
 
 @dataclass
@@ -96,7 +98,7 @@ class Prepared:
 
 
 @register
-class Pipeline(JsonMixin, BaseEstimator):
+class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
     """Fit-on-train preprocessing from a :class:`~seqguard.table.Table` to windows.
 
     Parameters
@@ -143,56 +145,29 @@ class Pipeline(JsonMixin, BaseEstimator):
         static columns; absent otherwise).
     """
 
-    def __init__(self, target: str, *, task: str = "forecast", input_len: int = 48,
-                 horizon: int = 24, missing: str = "auto", scaler: str = "standard",
-                 target_scaler: str | None = None, scale_per: str = "global",
-                 lags: str | None = None, rolling: str | None = None,
-                 indicators: str | None = None, calendar: str | None = None,
-                 categorical_encoding: str = "onehot", val_start: Any = None,
-                 test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
-                 gap: int = 0, pad: str = "right", max_len: int | None = None,
-                 seed: int = 0, static: Any = None) -> None:
-        self.target = target
-        self.task = task
-        self.input_len = input_len
-        self.horizon = horizon
-        self.missing = missing
-        self.scaler = scaler
-        self.target_scaler = target_scaler
-        self.scale_per = scale_per
-        self.lags = lags
-        self.rolling = rolling
-        self.indicators = indicators
-        self.calendar = calendar
-        self.categorical_encoding = categorical_encoding
-        self.val_start = val_start
-        self.test_start = test_start
-        self.val_frac = val_frac
-        self.test_frac = test_frac
-        self.gap = gap
-        self.pad = pad
-        self.max_len = max_len
-        self.seed = seed
-        self.static = static
+    __init__ = init_from((PIPELINE_ONLY[0], *PIPELINE_PARAMS, PIPELINE_ONLY[1]))
+    _declared = (PIPELINE_ONLY[0], *PIPELINE_PARAMS, PIPELINE_ONLY[1])
 
     # ---------------------------------------------------------------- checks
+    @property
+    def _parameter_constraints(self) -> dict[str, list[Any]]:
+        """scikit-learn's constraints, from the declarations of :mod:`seqguard.params`."""
+        return constraints(self._declared)
+
+    def _validate_params(self) -> None:
+        """Check the declared parameters (called once, at the top of :meth:`fit`)."""
+        check_params(self, self._declared, task=self.task)
+        check_exclusive(self)
+
     def validate(self, columns: list[str] | None = None) -> None:
         """Check every option before any work (so a bad one writes nothing)."""
-        _choice(self.task, TASKS, "--task")
-        _choice(self.scale_per, ("global", "series"), "--scale-per")
-        _choice(self.categorical_encoding, ("onehot", "codes"), "--categorical-encoding")
-        check_method(self.scaler, option="--scaler")
-        if self.target_scaler is not None:
-            check_method(self.target_scaler, option="--target-scaler")
+        self._validate_params()
+        self._check_specs(columns)
+
+    def _check_specs(self, columns: list[str] | None = None) -> None:
+        """The grammar of the spec strings (``missing``, ``lags``, ...), against the
+        columns when given."""
         parse_missing(self.missing)
-        if parse_static(self.static) != "none" and self.task != "classify":
-            raise InputError(f"The --static option applies to --task classify only (one "
-                             f"vector per sequence); got --static {self.static} with --task "
-                             f"{self.task}. Leave it unset.")
-        for name, flag in (("input_len", "--input-len"), ("horizon", "--horizon")):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise InputError(f"The {flag} option must be a whole number >= 1. Got {v!r}.")
         specs = FeatureBuilder.from_specs(lags=self.lags, rolling=self.rolling,
                                           indicators=self.indicators, calendar=self.calendar,
                                           target=self.target, columns=columns)
@@ -207,9 +182,35 @@ class Pipeline(JsonMixin, BaseEstimator):
                         f"columns instead (e.g. {flag} COLUMN:...).")
 
     # -------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, table: Table) -> Pipeline:
-        """Fit every step on the training part of ``table``."""
-        self.validate(list(table.frame.columns))
+        """Fit every step on the training part of ``table``.
+
+        A failed fit leaves the pipeline unfitted (``transform`` then raises
+        :class:`~seqguard.errors.NotFittedError`), also when it was fitted before.
+        """
+        self._fit(table)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, table: Table) -> Prepared:
+        """``fit``, then ``transform`` of the same table, computing its features and
+        scaling once (``fit`` computed them already)."""
+        return self._prepare(table, *self._fit(table), split=True, require_target=True)
+
+    def _fit(self, table: Table) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+        """Fit every step; the scaled inputs of the whole table, its series codes, bounds
+        and parts (what ``transform`` of this table would compute again)."""
+        try:
+            return self._fit_steps(table)
+        except BaseException:
+            for name in self.fitted_attributes():
+                delattr(self, name)
+            raise
+
+    def _fit_steps(self, table: Table) -> tuple[pd.DataFrame, np.ndarray, np.ndarray,
+                                                np.ndarray]:
+        self._check_specs(list(table.frame.columns))
         if self.target not in table.numeric:
             cols = table.numeric
             raise InputError(f"{table.source}: the target {self.target!r} is not a numeric "
@@ -259,7 +260,9 @@ class Pipeline(JsonMixin, BaseEstimator):
         self.target_scaler_ = TargetScaler(self.target_scaler or self.scaler,
                                            per=self.scale_per)
         self.target_scaler_.fit(y_raw[train], groups=groups[train])
-        return self
+        if self.task == "classify":
+            self.n_classes_ = int(self._labels(table, bounds).max()) + 1
+        return scaled, groups, bounds, part
 
     # -------------------------------------------------------------- transform
     def transform(self, table: Table, *, split: bool = True,
@@ -283,22 +286,25 @@ class Pipeline(JsonMixin, BaseEstimator):
         cats = [c for c in self.input_columns_ if c in table.categorical]
         feats = self._features(frame, groups, cats, table)
         scaled = self._scale(feats, groups)
+        part = self._split(table, groups, bounds, fit=False) if split else \
+            np.full(len(scaled), TRAIN, dtype=np.int8)
+        return self._prepare(table, scaled, groups, bounds, part, split=split,
+                             require_target=require_target)
+
+    def _prepare(self, table: Table, scaled: pd.DataFrame, groups: np.ndarray,
+                 bounds: np.ndarray, part: np.ndarray, *, split: bool,
+                 require_target: bool) -> Prepared:
+        """The missing-data strategy, the target and the windows over scaled inputs."""
         filled = self.missing_.transform(scaled, groups=groups)
         usable = self.missing_.usable_rows(scaled, groups=groups)
         X = filled.to_numpy(dtype=np.float32)
         y_raw = self._target(table)
         y = self.target_scaler_.transform(y_raw, groups=groups).astype(np.float32)
-        if split:
-            part = self._split(table, groups, bounds, fit=False)
-        else:
-            part = np.full(len(X), TRAIN, dtype=np.int8)
         prep = Prepared(X=X, y=y, y_raw=y_raw, bounds=bounds, part=part, usable=usable,
                         feature_names=list(self.feature_names_), table=table, pipeline=self)
         self._windows(prep, split=split, require_target=require_target)
         return prep
 
-    def fit_transform(self, table: Table) -> Prepared:
-        return self.fit(table).transform(table)
 
     # ---------------------------------------------------------------- static
     def _fit_static(self, table: Table, bounds: np.ndarray, part: np.ndarray) -> None:
@@ -358,44 +364,6 @@ class Pipeline(JsonMixin, BaseEstimator):
         spec = getattr(self, "calendar_", self.calendar)
         return frame if calendar_enabled(spec) else frame.drop(columns=[table.time_col])
 
-    def _resolve_calendar(self, table: Table, frame: pd.DataFrame, part: np.ndarray
-                          ) -> tuple[str | None, dict[str, Any]]:
-        """``--calendar auto`` resolved into parts: those the grid step and the training
-        span allow (:class:`~seqguard.features.Calendar`), kept only where the training
-        target's mean at each position of that part beats the training mean on the
-        validation rows (MAE, by more than 2 %): a calendar pattern that does not carry
-        over to later data only adds noise inputs. Explicit parts and ``none`` are
-        kept as given. Returns the spec and the check (part: [MAE by position, MAE of
-        the mean])."""
-        spec = self.calendar
-        if not calendar_enabled(spec) or str(spec).strip() not in ("", "auto"):
-            return spec, {}
-        t = table.frame[table.time_col]
-        if not pd.api.types.is_datetime64_any_dtype(t):
-            return None, {}
-        from .features import Calendar
-
-        train = part == TRAIN
-        parts = Calendar("auto", time_col=table.time_col).fit(frame[train]).parts_
-        y = self._target(table)
-        val = (part == VAL) & np.isfinite(y)
-        fit_rows = train & np.isfinite(y)
-        if not parts or not val.any() or not fit_rows.any():
-            return (",".join(parts) or None), {}
-        mean = float(y[fit_rows].mean())
-        base = float(np.abs(y[val] - mean).mean())
-        check: dict[str, Any] = {}
-        kept = []
-        for p in parts:
-            pos = _calendar_position(t, p)
-            means = pd.Series(y[fit_rows]).groupby(pos[fit_rows]).mean()
-            pred = pd.Series(pos[val]).map(means).fillna(mean).to_numpy(np.float64)
-            mae = float(np.abs(y[val] - pred).mean())
-            check[p] = [mae, base]
-            if mae < (1 - _CALENDAR_GAIN) * base:
-                kept.append(p)
-        return (",".join(kept) or "none"), check
-
     def _features(self, frame: pd.DataFrame, groups: np.ndarray, cats: list[str],
                   table: Table) -> pd.DataFrame:
         """The feature frame: the categorical columns (encoded) and the time column (the
@@ -452,48 +420,10 @@ class Pipeline(JsonMixin, BaseEstimator):
                              f"label in {self.target!r}. Every sequence needs one label.")
         return labels.astype(np.int64)
 
-    # ------------------------------------------------------- residual baseline
-    def set_residual_base(self, spec: dict[str, Any] | None) -> None:
-        """Record the baseline the residual head starts from (see
-        :mod:`seqguard.residual_base`): ``{"base", "channels", "season", "climatology"
-        (Climatology.to_dict() or None), ...}``; window datasets built from then on give
-        the baselines' forecasts as ``"last"``."""
-        self.residual_base_ = None if spec is None else dict(spec)
-
-    def baseline_inputs(self, prep: Prepared, *, for_model: bool = True) -> Any:
-        """The :class:`~seqguard.residual_base.BaselineInputs` of ``prep`` (``None``
-        without a recorded residual baseline: ``"last"`` is then the last observed
-        value). With ``for_model`` a head on persistence without channels also gets
-        ``None``: the last observed value is that forecast, and the batch's fast path."""
-        spec = getattr(self, "residual_base_", None)
-        if spec is None or self.task != "forecast":
-            return None
-        if for_model and spec["base"] == "persistence" and not spec["channels"]:
-            return None
-        from .baselines import Climatology
-        from .residual_base import BaselineInputs
-
-        clim_rows = None
-        if spec.get("climatology") is not None:
-            clim = Climatology.from_dict(spec["climatology"])
-            table = prep.table
-            raw = clim.predict(table.frame[table.time_col], table.freq)
-            clim_rows = self.target_scaler_.transform(
-                raw, groups=self.series_groups(table)).astype(np.float32)
-        return BaselineInputs(spec["base"], list(spec["channels"]), int(spec["season"]),
-                              prep.y, last_observed(prep.y, prep.bounds), prep.bounds,
-                              clim_rows)
-
-    def attach_baseline(self, prep: Prepared) -> None:
-        """Give every forecast dataset of ``prep`` the recorded residual baseline."""
-        inputs = self.baseline_inputs(prep)
-        for ds in prep.datasets.values():
-            if isinstance(ds, ForecastWindows):
-                ds.baseline = inputs
-
     def _windows(self, prep: Prepared, split: bool, require_target: bool = True) -> None:
         parts = _PARTS if split else {"all": TRAIN}
         summary: dict[str, Any] = {"n_windows": {}, "lost": {}}
+        ds: Any
         if self.task == "forecast":
             last = last_observed(prep.y, prep.bounds)
             for name, code in parts.items():
@@ -517,13 +447,13 @@ class Pipeline(JsonMixin, BaseEstimator):
         else:
             labels = self._labels(prep.table, prep.bounds)
             static = self.static_matrix(prep.table)
-            n_classes = int(labels.max()) + 1
-            self.n_classes_ = max(int(getattr(self, "n_classes_", 0)), n_classes)
+            # learned at fit; new data with a further class gets room for it here only
+            n_classes = max(int(self.n_classes_), int(labels.max()) + 1)
             for name, code in parts.items():
                 series = (np.arange(len(labels)) if not split
                           else self.split_.series(code))
                 ds = ClassifyWindows(prep.X, prep.bounds, labels, max_len=self.max_len,
-                                     pad=self.pad, series=series, n_classes=self.n_classes_,
+                                     pad=self.pad, series=series, n_classes=n_classes,
                                      allow_empty=(name != "train"), static=static)
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
@@ -532,22 +462,6 @@ class Pipeline(JsonMixin, BaseEstimator):
         summary["lost_unusable"] = int(lost)
         summary["lost_share"] = float(lost / total) if total else 0.0
         prep.summary = summary
-
-
-#: ``--calendar auto`` keeps a part when its positions' means beat the mean by this share.
-_CALENDAR_GAIN = 0.02
-
-
-def _calendar_position(t: pd.Series, part: str) -> np.ndarray:
-    """Position of each time stamp in a calendar part's cycle (dayofyear: the week)."""
-    dt = t.dt
-    if part == "hour":
-        return dt.hour.to_numpy(np.int64)
-    if part == "dayofweek":
-        return dt.day_of_week.to_numpy(np.int64)
-    if part == "month":
-        return dt.month.to_numpy(np.int64)
-    return (dt.day_of_year.to_numpy(np.int64) - 1) // 7
 
 
 def prepare(data: Any, *, target: str, read_options: dict[str, Any] | None = None,

@@ -14,11 +14,11 @@ DESIGN.md; ``load(dir)`` reads it back without unpickling anything.
 
 from __future__ import annotations
 
+from ._scoring import _train_series
 from .base import (
     _PIPELINE_PARAMS,
     _jsonable,
     _SequenceEstimator,
-    _train_series,
     _versions,
 )
 from .classifier import (

@@ -22,125 +22,62 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 
+from .._fitting import unfitted_on_error
 from ..errors import DataWarning, InputError, NotFittedError, TrainingWarning
 from ..grid import freq_to_json
+from ..params import (
+    ESTIMATOR_PARAMS,
+    PIPELINE_PARAMS,
+    check_exclusive,
+    check_params,
+    constraints,
+    init_from,
+)
 from ..pipeline import Pipeline, Prepared
 from ..splits import TRAIN
 from ..table import Table
+from ._build import _ModelBuilding
+from ._ensemble import _Ensemble
+from ._given_data import _GivenParts
+from ._scoring import _Scoring
+from .loading import load as _load
 
 if TYPE_CHECKING:
     from ..audit import AuditReport
-    from ..models import SequenceModel
 
 
-_PIPELINE_PARAMS = ("input_len", "horizon", "missing", "scaler", "target_scaler", "scale_per",
-                    "lags", "rolling", "indicators", "calendar", "categorical_encoding",
-                    "val_start", "test_start", "val_frac", "test_frac", "gap", "pad",
-                    "max_len", "seed")
+#: The Pipeline's parameters, which the estimators take as they are.
+_PIPELINE_PARAMS = tuple(p.name for p in PIPELINE_PARAMS)
 
 
-class _SequenceEstimator(BaseEstimator):
+class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseEstimator):
+    """The parameters of every task, declared in :mod:`seqguard.params`."""
+
     task = "forecast"
 
-    def __init__(self, target: str, *, input_len: int = 48, horizon: int = 24,
-                 missing: str = "auto", scaler: str = "standard",
-                 target_scaler: str | None = None, scale_per: str = "global",
-                 lags: str | None = None, rolling: str | None = None,
-                 indicators: str | None = None, calendar: str | None = None,
-                 categorical_encoding: str = "onehot", val_start: Any = None,
-                 test_start: Any = None, val_frac: float = 0.15, test_frac: float = 0.15,
-                 gap: int = 0, pad: str = "right", max_len: int | None = None,
-                 model: str = "auto", hidden: int = 64, layers: int = 2,
-                 dropout: float | str = "auto", bidirectional: bool = False,
-                 head: str = "residual", ar: int | str = "auto",
-                 head_layers: int = 0, activation: str | None = None, loss: str = "l1",
-                 optimizer: str = "adamw", lr: float = 1e-3, weight_decay: float = 1e-4,
-                 clip: float = 1.0, epochs: int = 30, patience: int = 5,
-                 batch_size: int | str = "auto", precision: str = "32", seed: int = 0,
-                 devices: Any = "auto", accelerator: str = "cpu", strategy: str = "auto",
-                 season: int | None = None, progress: bool | None = None,
-                 read_options: dict[str, Any] | None = None, norm: str = "none",
-                 ensemble: int = 1, pool: str = "auto", static: Any = "auto",
-                 class_weight: str | None = "auto", select: str = "auto") -> None:
-        self.target = target
-        self.input_len = input_len
-        self.horizon = horizon
-        self.missing = missing
-        self.scaler = scaler
-        self.target_scaler = target_scaler
-        self.scale_per = scale_per
-        self.lags = lags
-        self.rolling = rolling
-        self.indicators = indicators
-        self.calendar = calendar
-        self.categorical_encoding = categorical_encoding
-        self.val_start = val_start
-        self.test_start = test_start
-        self.val_frac = val_frac
-        self.test_frac = test_frac
-        self.gap = gap
-        self.pad = pad
-        self.max_len = max_len
-        self.model = model
-        self.hidden = hidden
-        self.layers = layers
-        self.dropout = dropout
-        self.bidirectional = bidirectional
-        self.head = head
-        self.ar = ar
-        self.head_layers = head_layers
-        self.activation = activation
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.clip = clip
-        self.epochs = epochs
-        self.patience = patience
-        self.batch_size = batch_size
-        self.precision = precision
-        self.seed = seed
-        self.devices = devices
-        self.accelerator = accelerator
-        self.strategy = strategy
-        self.season = season
-        self.progress = progress
-        self.read_options = read_options
-        self.norm = norm
-        self.ensemble = ensemble
-        self.pool = pool
-        self.static = static
-        self.class_weight = class_weight
-        self.select = select
+    __init__ = init_from(ESTIMATOR_PARAMS)
+
+    if TYPE_CHECKING:  # the declared parameters are set by __init__
+        def __getattr__(self, name: str) -> Any: ...
+
+    @property
+    def _parameter_constraints(self) -> dict[str, Any]:
+        """scikit-learn's constraints, from the declarations of :mod:`seqguard.params`."""
+        return constraints(ESTIMATOR_PARAMS)
+
+    def _validate_params(self) -> None:
+        """Check every declared parameter, once, at the top of :meth:`fit`: its value,
+        and that it applies to this task."""
+        check_params(self, ESTIMATOR_PARAMS, task=self.task)
+        check_exclusive(self)
 
     # ------------------------------------------------------------------ parts
     def make_pipeline(self) -> Pipeline:
         """The unfitted preprocessing pipeline these parameters describe."""
         kw = {k: getattr(self, k) for k in _PIPELINE_PARAMS}
         return Pipeline(self.target, task=self.task, static=self._static_spec(), **kw)
-
-    def _static_spec(self) -> Any:
-        """The pipeline's ``static``: ``"auto"`` is ``AUTO_STATIC`` for ``classify`` and
-        none for the other tasks (anything else is an error there, raised by the
-        pipeline)."""
-        s = self.static
-        if isinstance(s, str) and s.strip().lower() == "auto":
-            return getattr(self, "AUTO_STATIC", None) if self.task == "classify" else None
-        return s
-
-    def _check_task_options(self) -> None:
-        """``pool``, ``class_weight`` and ``select`` apply to ``classify`` only (the
-        classifier checks their values instead)."""
-        for name, value in (("pool", self.pool), ("class_weight", self.class_weight),
-                            ("select", self.select)):
-            if value is None or (isinstance(value, str)
-                                 and value.strip().lower() in ("auto", "none", "")):
-                continue
-            flag = "--" + name.replace("_", "-")
-            raise InputError(f"The {flag} option applies to --task classify only; got "
-                             f"{flag} {value} with --task {self.task}. Leave it unset.")
 
     def _train_options(self, prep: Prepared, val_ds: Any) -> dict[str, Any]:
         """Task-specific ``fit_model`` options (classify: monitor, class weights)."""
@@ -153,145 +90,13 @@ class _SequenceEstimator(BaseEstimator):
             return data
         return read(data, target=self.target, **(self.read_options or {}))
 
-    def _build_model(self, prep: Prepared) -> SequenceModel:
-        from ..models import SequenceModel, grud_channels_from_names, warn_activation
-
-        kw: dict[str, Any] = {}
-        if self.task == "forecast":
-            from ..residual_base import parse_head
-
-            spec = getattr(self.pipeline_, "residual_base_", None)
-            kw.update(horizon=self.horizon, head=parse_head(self.head)[0],
-                      baselines=len(spec["channels"]) if spec else 0)
-            ar = self._resolve_ar()
-            if ar and kw["head"] == "residual" and self.target in prep.feature_names:
-                kw.update(ar_steps=min(ar, self.input_len),
-                          ar_index=prep.feature_names.index(self.target))
-            kw.update(self._norm_options(prep))
-        if self.task == "classify":
-            n = int(self.pipeline_.n_classes_)
-            kw["n_outputs"] = 1 if n <= 2 else n
-            kw["pool"] = self._resolve_pool()
-            static = getattr(self.pipeline_, "static_", None)
-            kw["n_static"] = len(static.feature_names_) if static is not None else 0
-        else:
-            kw["activation"] = self.activation
-        kind = self._resolve_model(prep)
-        if kind == "grud":
-            since = getattr(self.pipeline_.missing_, "since_transform_", "log1p")
-            kw["grud_channels"] = grud_channels_from_names(prep.feature_names, since)
-        model = SequenceModel(
-            n_features=prep.X.shape[1], task=self.task, model=kind, hidden=self.hidden,
-            layers=self.layers, dropout=self._resolve_dropout(), bidirectional=self.bidirectional,
-            head_layers=self.head_layers, **kw)
-        if self.activation and self.task != "classify":
-            y = prep.y[prep.part == 0]
-            y = y[np.isfinite(y)]
-            if len(y):
-                warn_activation(self.activation, float(y.min()), float(y.max()))
-        return model
-
-    def _norm_options(self, prep: Prepared) -> dict[str, Any]:
-        """The model options of ``norm="revin"`` (forecast): the target's input column
-        and the std floors, a share of the training std (:mod:`seqguard.models.revin`)."""
-        from ..models.revin import FLOOR, parse_norm
-
-        norm = parse_norm(self.norm)
-        if norm == "none":
-            return {}
-        t = list(prep.feature_names).index(self.target)
-        train = (prep.part == TRAIN) & np.isfinite(prep.y)
-        floors = []
-        for v in (prep.X[train, t], prep.y[train]):
-            sd = float(np.std(v.astype(np.float64))) if len(v) else 0.0
-            floors.append(FLOOR * sd if sd > 0 else FLOOR)
-        return {"norm": norm, "norm_target": t, "norm_floor": floors}
-
-    def _check_norm_ensemble(self) -> int:
-        """Validate ``norm`` and ``ensemble`` before any work; the ensemble size."""
-        from ..models.revin import parse_norm
-
-        if parse_norm(self.norm) != "none" and self.task != "forecast":
-            raise InputError(f"--norm {self.norm} (per-window normalisation of the target) "
-                             f"applies to --task forecast only, got --task {self.task}. "
-                             "Pass --norm none.")
-        k = self.ensemble
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise InputError(f"The 'ensemble' option (--ensemble) must be an integer >= 1 "
-                             f"(the number of models, trained with seeds seed..seed+K-1); "
-                             f"got {k!r} instead.")
-        return int(k)
-
-    #: ``dropout="auto"``: this between recurrent layers (and after dense head layers) for
-    #: ``forecast``; none for the other tasks or where it has no effect (one layer, no
-    #: dense head). Measured on Beijing PM2.5, docs/training.md.
-    AUTO_DROPOUT = 0.1
-
-    def _resolve_ar(self) -> int:
-        """The residual head's autoregressive steps (``ar``; ``"auto"``: the last two
-        seasons of the input window when the head starts from seasonal naive or
-        climatology, else none; 0: none). Applies to the residual forecast head when the target is an input;
-        docs/seasonal.md has the evidence."""
-        a = self.ar
-        if isinstance(a, str) and a.strip().lower() == "auto":
-            # on where the head starts from a seasonal baseline (seasonal naive or
-            # climatology): its error drifts with the recent target, which a linear term
-            # follows. With persistence it cost Beijing 0.7 MAE (docs/seasonal.md)
-            spec = getattr(getattr(self, "pipeline_", None), "residual_base_", None) or {}
-            on = self.task == "forecast" and spec.get("base", "persistence") != "persistence"
-            # the last two seasons: this season's level against the last one's
-            return min(int(self.input_len), 2 * int(spec.get("season", 1))) if on else 0
-        if isinstance(a, str) and a.strip().isdigit():
-            a = int(a)
-        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or a < 0:
-            raise InputError(f"The 'ar' option (--ar) must be 'auto', 0 (none) or the number "
-                             f"of recent target steps the residual head reads linearly; got "
-                             f"{a!r} instead.")
-        return int(a)
-
-    #: ``model="auto"``: the encoder of the task (the classifier overrides it).
-    AUTO_MODEL = "lstm"
-
-    def _resolve_model(self, prep: Prepared) -> str:
-        """The encoder to build: ``self.model``, or ``AUTO_MODEL`` for ``"auto"``. An
-        automatic ``grud`` needs the observed-mask and time-since channels of the
-        ``indicators`` missing-data strategy; without them it is ``lstm``."""
-        kind = str(self.model).strip().lower()
-        if kind != "auto":
-            return kind
-        if self.AUTO_MODEL == "grud":
-            from ..models import grud_channels_from_names
-
-            try:
-                grud_channels_from_names(prep.feature_names)
-            except InputError:  # no channel has a mask and a time since: a plain encoder
-                return "lstm"
-            return "grud"
-        return self.AUTO_MODEL
-
-    def _resolve_pool(self) -> str:
-        """The classifier's pooling (``pool="auto"``: the classify default)."""
-        return "last"
-
-    def _resolve_dropout(self) -> float:
-        """The dropout to build the model with: ``self.dropout``, or the ``"auto"`` choice."""
-        d = self.dropout
-        if d is None or (isinstance(d, str) and d.strip().lower() == "auto"):
-            effective = self.layers > 1 or self.head_layers > 0
-            return self.AUTO_DROPOUT if self.task == "forecast" and effective else 0.0
-        if isinstance(d, str):
-            try:
-                return float(d)
-            except ValueError:
-                raise InputError(f"The 'dropout' option (--dropout) must be 'auto' or a number "
-                                 f"in [0, 1); got {d!r} instead.") from None
-        return d
-
     # -------------------------------------------------------------------- fit
     def _table(self, data: Any, *, fit: bool) -> tuple[Table, Any]:
         """The table the pipeline sees, and task-specific facts about it (classify)."""
         return self._read(data), None
 
+    @unfitted_on_error
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, data: Any, *, test_data: Any = None, val_data: Any = None,
             checkpoint_dir: str | None = None, resume: bool = False,
             on_audit: Callable[[AuditReport], None] | None = None) -> _SequenceEstimator:
@@ -329,16 +134,9 @@ class _SequenceEstimator(BaseEstimator):
         from ..training import fit_model, resolve_batch_size, steps_per_epoch, still_improving
         from ..windows import WindowLoader
 
-        self._check_task_options()
         pipe = self.make_pipeline()
-        pipe.validate()
-        self._resolve_ar()
-        if self.task == "forecast":
-            from ..residual_base import parse_head
-
-            parse_head(self.head)  # a bad --head fails before any work
-        resolve_batch_size(self.batch_size, 1)  # a bad --batch-size fails before any work
-        n_members = self._check_norm_ensemble()
+        pipe._check_specs()  # the spec strings' grammar, before any work
+        n_members = int(self.ensemble)
         self._check_parts(test_data, val_data)
         table, facts = self._table(data, fit=True)
         self.freq_ = table.freq
@@ -386,6 +184,7 @@ class _SequenceEstimator(BaseEstimator):
                 loss=self.loss if self.task != "classify" else "l1",
                 optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
                 clip=self.clip, epochs=self.epochs, patience=self.patience,
+                lr_patience=self.lr_patience,
                 precision=self.precision, seed=seed, devices=self.devices,
                 accelerator=self.accelerator, strategy=self.strategy,
                 checkpoint_dir=ckpt, resume=resume, progress=self.progress,
@@ -434,97 +233,6 @@ class _SequenceEstimator(BaseEstimator):
         return self
 
     # --------------------------------------------------------------- ensemble
-    def _ensemble_model(self, members: list[Any]) -> Any:
-        from ..models.ensemble import EnsembleModel
-
-        self.member_histories_ = [r.history for _, r, _ in members[1:]]
-        return EnsembleModel([m for m, _, _ in members]).eval()
-
-    def _ensemble_summary(self, members: list[Any], prep: Prepared, which: str,
-                          facts: Any) -> dict[str, Any]:
-        """metrics.json's ``ensemble``: each member's seed, validation score, fit time
-        and test scores (docs/ensemble.md)."""
-        ensemble = self.model_
-        rows = []
-        try:
-            for k, (model, r, seconds) in enumerate(members):
-                self.model_ = model
-                test = self._score(prep, which, facts, guard_events=r.guard_events)["test"]
-                rows.append({"member": k, "seed": int(self.seed) + k,
-                             "best_val_loss": r.best_val_loss, "best_epoch": r.best_epoch,
-                             "epochs_run": len(r.history), "stopped_reason": r.stopped_reason,
-                             "guard_events": r.guard_events, "fit_seconds": round(seconds, 3),
-                             "test": {k2: v for k2, v in test.items() if k2 != "by_horizon"}})
-        finally:
-            self.model_ = ensemble
-        return {"k": len(members), "seeds": [row["seed"] for row in rows],
-                "combine": "mean of the probabilities" if self.task == "classify"
-                else "mean of the predictions",
-                "fit_seconds": round(sum(m[2] for m in members), 3), "members": rows}
-
-    # ---------------------------------------------------------- given parts
-    _UNIT = "windows"
-
-    def _check_parts(self, test_data: Any, val_data: Any) -> None:
-        """A missing given file, or an empty test part without ``test_data``, is an error
-        before any work."""
-        for option, given in (("--test-data", test_data), ("--val-data", val_data)):
-            if isinstance(given, (str, Path)) and not str(given).startswith(("http://",
-                                                                            "https://")) \
-                    and not Path(given).exists():
-                raise InputError(f"{option} '{given}' does not exist. Check the path.")
-        if test_data is None and self.test_start is None and self.test_frac == 0:
-            raise InputError(self._empty_test_message())
-
-    def _empty_test_message(self) -> str:
-        if self.test_start is None and self.test_frac == 0:
-            how = "--test-frac 0 leaves it empty"
-        elif self.test_start is not None:
-            how = f"--test-start {self.test_start} leaves it no {self._UNIT}"
-        else:
-            how = f"--test-frac {self.test_frac:g} leaves it no {self._UNIT}"
-        return (f"the test part is empty ({how}): there is nothing to score the model on. "
-                "Pass --test-data FILE with a test set of its own (test_data= in Python), "
-                "or a larger --test-frac (0.15 is the default).")
-
-    def _given_table(self, data: Any, option: str) -> tuple[Table, Any]:
-        """The table of a given val / test file, as ``_table`` makes it for new data."""
-        return self._table(data, fit=False)
-
-    def _given(self, which: str, data: Any) -> tuple[Prepared, Any] | None:
-        """``data`` (``--val-data`` / ``--test-data``) through the fitted pipeline."""
-        if data is None:
-            return None
-        option = f"--{which}-data"
-        table, facts = self._given_table(data, option)
-        try:
-            prep = self.pipeline_.transform(table, split=False)
-        except InputError as exc:
-            raise InputError(f"{table.source} (given by {option}): {exc}") from None
-        if not len(prep.datasets["all"]):
-            need = (f"at least --input-len {self.input_len} + --horizon {self.horizon} rows "
-                    "in a series, with observed targets" if self.task == "forecast" else
-                    f"at least --input-len {self.input_len} rows in a series"
-                    if self.task == "tag" else "a labelled, non-empty sequence")
-            raise InputError(f"{table.source} (given by {option}) has no {self._UNIT}: "
-                             f"the {which} data needs {need}.")
-        return prep, facts
-
-    def _warn_unused_parts(self, prep: Prepared, given: dict[str, Any]) -> None:
-        """Warn when a given file replaces a part the training data still holds."""
-        for which, start, frac in (("val", self.val_start, self.val_frac),
-                                   ("test", self.test_start, self.test_frac)):
-            if given[which] is None or not len(prep.datasets[which]):
-                continue
-            how = f"--{which}-start {start}" if start is not None else \
-                f"--{which}-frac {frac:g}"
-            fix = f"--{which}-frac 0" if start is None else f"no --{which}-start"
-            warnings.warn(
-                f"the training data still holds a {which} part ({how}: "
-                f"{len(prep.datasets[which])} {self._UNIT}) that --{which}-data replaces: "
-                f"those rows are neither trained on nor used. Pass {fix} to train on them.",
-                DataWarning, stacklevel=3)
-
     def _prepare_head(self, prep: Prepared, val_prep: Prepared, val_ds: Any,
                       given: list[Prepared]) -> None:
         """Choose what the head starts from before the model is built (forecast):
@@ -535,115 +243,15 @@ class _SequenceEstimator(BaseEstimator):
     def _learn(self, prep: Prepared, facts: Any) -> None:
         """Learn task-specific state from the prepared training data (none by default)."""
 
-    def _state(self) -> dict[str, Any]:
-        """Task-specific learned state for pipeline.json (see :meth:`_set_state`).
-
-        Regression: the climatology baseline learned on the training part (plain JSON),
-        so that ``evaluate`` on a loaded run compares with the same table.
-        """
-        clim = getattr(self, "climatology_", None)
-        return {} if clim is None else {"climatology": clim.to_dict()}
-
-    def _set_state(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`_state` saved (a run without a climatology, written by an
-        earlier version, is scored without that baseline)."""
-        from ..baselines import Climatology
-
-        clim = state.get("climatology")
-        self.climatology_ = None if clim is None else Climatology.from_dict(clim)
-
-    # ---------------------------------------------------------------- baselines
-    def _fit_climatology(self, prep: Prepared) -> Any:
-        """The climatology baseline: the mean of the observed training target at each
-        season position (:class:`seqguard.baselines.Climatology`)."""
-        from ..baselines import Climatology, season_from_freq
-
-        table = prep.table
-        season = season_from_freq(table.freq, self.season)
-        train = prep.part == TRAIN
-        times = table.frame[table.time_col]
-        return Climatology(season).fit(times[train], prep.y_raw[train], table.freq)
-
-    def _train_reference(self, prep: Prepared, rows: np.ndarray
-                         ) -> tuple[float, np.ndarray | None, str | None]:
-        """(training mean, climatology forecast at ``rows``, its position in words).
-
-        Both come from the training part seen at ``fit`` (stored in the run), also when
-        scoring new data; without a stored climatology (a run of an earlier version)
-        the mean is that of the rows marked training and there is no climatology. Without
-        a season (season 1) the climatology is the mean, and is not reported.
-        """
-        clim = getattr(self, "climatology_", None)
-        if clim is None or clim.kind_ == "none":  # no season: it would be the mean
-            if clim is not None:
-                return clim.mean_, None, None
-            return float(np.nanmean(prep.y_raw[prep.part == TRAIN])), None, None
-        times = prep.table.frame[prep.table.time_col]
-        pred = clim.predict(times.iloc[rows.reshape(-1)], prep.table.freq)
-        return clim.mean_, pred.reshape(rows.shape), clim.position_name
-
     def _check(self) -> None:
         if not hasattr(self, "model_"):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet. Call 'fit' "
                                  "first, or load a run with seqguard.load(dir).")
 
-    def _predict_scaled(self, ds: Any) -> np.ndarray:
-        outs = []
-        from ..windows import WindowLoader
-
-        with torch.no_grad():
-            for batch in WindowLoader(ds, 1024):
-                kw: dict[str, Any] = {"static": batch["static"]} if "static" in batch else {}
-                if getattr(self.model_, "needs_y_in", False):
-                    kw["y_in"] = batch.get("y_in")
-                out = self.model_(batch["x"], last=batch.get("last"),
-                                  lengths=batch.get("lengths"), **kw)
-                outs.append(out.float().numpy())
-        if not outs:
-            return np.empty((0, self.horizon if self.task == "forecast" else 1))
-        return np.concatenate(outs)
-
-    def _window_frame(self, prep: Prepared, ds: Any) -> tuple[np.ndarray, np.ndarray,
-                                                              np.ndarray, np.ndarray]:
-        """(predictions, truth, target rows, series start) in original units (forecast)."""
-        pred_z = self._predict_scaled(ds)
-        rows = ds.target_rows()
-        groups = self.pipeline_.series_groups(prep.table)
-        g = groups[rows[:, 0]] if len(rows) else np.empty(0, dtype=np.int64)
-        pred = self.pipeline_.target_scaler_.inverse_transform(
-            pred_z.astype(np.float64), groups=g)
-        pred = pred.reshape(rows.shape)
-        truth = prep.y_raw[rows]
-        starts = prep.bounds[:-1][np.searchsorted(prep.bounds, rows[:, 0], side="right") - 1] \
-            if len(rows) else np.empty(0, dtype=np.int64)
-        return pred, truth, rows, starts
-
-    def _score(self, prep: Prepared, which: str, facts: Any,
-               guard_events: int) -> dict[str, Any]:
-        """metrics.json of the ``which`` part (``"test"``, or ``"all"`` windows)."""
-        from ..baselines import baseline_scores, season_from_freq
-        from ..metrics import build_metrics
-
-        ds = prep.datasets[which]
-        pred, truth, rows, starts = self._window_frame(prep, ds)
-        season = season_from_freq(prep.table.freq, self.season)
-        train_mean, clim, position = self._train_reference(prep, rows)
-        base = baseline_scores(truth, y=prep.y_raw, target_rows=rows, series_start=starts,
-                               season=season, train_mean=train_mean, climatology=clim)
-        if position is not None:
-            base["climatology"]["position"] = position
-        return build_metrics(
-            task=self.task, target=self.target, input_len=self.input_len, y_true=truth,
-            y_pred=pred, baselines=base,
-            n_windows=getattr(self, "n_windows_", {"test": len(rows)}),
-            guard_events=guard_events, horizon=self.horizon,
-            y_train=_train_series(prep), season=season)
-
     def _check_grid(self, table: Table) -> None:
         """Warn when new data is on another grid than the training data."""
         import warnings
 
-        from ..errors import DataWarning
         from ..grid import describe_freq
 
         fitted = getattr(self, "freq_", None)
@@ -693,16 +301,6 @@ class _SequenceEstimator(BaseEstimator):
         self._check()
         prep, facts = self._transform(data)
         return self._score_new(prep, facts, n_test=len(prep.datasets["all"]))
-
-    def _score_new(self, prep: Prepared, facts: Any, n_test: int = 0) -> dict[str, Any]:
-        """Score every window of new data (``evaluate``): ``n_windows`` holds only ``test``."""
-        saved = getattr(self, "n_windows_", None)
-        self.n_windows_ = {"train": 0, "val": 0, "test": n_test}
-        try:
-            return self._score(prep, "all", facts, guard_events=0)
-        finally:
-            if saved is not None:
-                self.n_windows_ = saved
 
     def score(self, data: Any) -> float:
         """Negative MAE on ``data`` (greater is better, as scikit-learn expects)."""
@@ -764,17 +362,13 @@ class _SequenceEstimator(BaseEstimator):
 
     @classmethod
     def load(cls, run_dir: str | Path) -> _SequenceEstimator:
-        """Load a run directory written by :meth:`save` (verified against its MANIFEST)."""
-        from .loading import load
+        """Load a run directory written by :meth:`save` (verified against its MANIFEST).
 
-        return load(run_dir)
-
-
-def _train_series(prep: Prepared) -> list[np.ndarray]:
-    """The observed-or-not training target of each series (for the MASE scale)."""
-    b = prep.bounds
-    return [prep.y_raw[b[k]:b[k + 1]][prep.part[b[k]:b[k + 1]] == TRAIN]
-            for k in range(len(b) - 1)]
+        ``Forecaster.load`` returns a Forecaster and refuses the run of another task
+        (an :class:`~seqguard.errors.InputError` naming the class that reads it); the
+        shared base, like :func:`seqguard.load`, loads any run.
+        """
+        return _load(run_dir, expect=cls)
 
 
 def _jsonable(value: Any) -> Any:

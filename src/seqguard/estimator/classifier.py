@@ -18,8 +18,10 @@ from ..errors import InputError
 from ..pipeline import Prepared
 from ..table import Table
 from .base import _SequenceEstimator
+from .registry import register
 
 
+@register
 class SequenceClassifier(_SequenceEstimator):
     """One label per sequence (series), from variable-length sequences.
 
@@ -65,15 +67,6 @@ class SequenceClassifier(_SequenceEstimator):
     AUTO_SELECT = "loss"
     AUTO_STATIC = "none"
     AUTO_CLASS_WEIGHT = "none"
-
-    def _check_task_options(self) -> None:
-        """Check ``pool``, ``class_weight`` and ``select`` before any work."""
-        from ..models.pooling import POOLS
-
-        _option("pool", self.pool, ("auto", *POOLS))
-        if self.class_weight is not None:
-            _option("class_weight", self.class_weight, ("auto", "balanced", "none"))
-        _option("select", self.select, ("auto", "loss", "roc_auc"))
 
     def _resolve_pool(self) -> str:
         pool = str(self.pool).strip().lower()
@@ -308,18 +301,6 @@ class SequenceClassifier(_SequenceEstimator):
     def score(self, data: Any) -> float:
         """Accuracy on the labelled series of ``data`` (greater is better)."""
         return float(self.evaluate(data)["test"]["accuracy"])
-
-
-def _option(name: str, value: Any, choices: tuple[str, ...]) -> str:
-    """``value`` lower-cased, or an :class:`InputError` naming the option and choices."""
-    from ..errors import did_you_mean
-
-    text = str(value).strip().lower() if isinstance(value, str) else None
-    if text not in choices:
-        flag = "--" + name.replace("_", "-")
-        raise InputError(f"The {flag} option must be one of {', '.join(choices)}; got "
-                         f"{value!r} instead.{did_you_mean(str(value), choices)}")
-    return text
 
 
 def _label_value(v: Any) -> Any:

@@ -21,8 +21,10 @@ from ..errors import DataWarning, InputError
 from ..grid import shift_times
 from ..table import Table
 from .base import _SequenceEstimator
+from .registry import register
 
 
+@register
 class Forecaster(_SequenceEstimator):
     """Forecast ``horizon`` steps of ``target`` from ``input_len`` steps of history.
 

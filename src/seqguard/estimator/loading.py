@@ -9,20 +9,24 @@ reports, without unpickling anything.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .._serialize import from_dict
-from ..errors import ArtifactError
+from ..errors import ArtifactError, InputError
 from ..grid import freq_from_json
-from .base import _SequenceEstimator
-from .classifier import SequenceClassifier
-from .forecaster import Forecaster
-from .tagger import SequenceTagger
+from .registry import ESTIMATORS as _ESTIMATORS
 
-_ESTIMATORS = {c.__name__: c for c in (Forecaster, SequenceTagger, SequenceClassifier)}
+if TYPE_CHECKING:
+    from .base import _SequenceEstimator
 
 
-def load(run_dir: str | Path) -> _SequenceEstimator:
-    """Load any seqguard run directory into its estimator, ready to predict."""
+def load(run_dir: str | Path, *, expect: Any = None) -> _SequenceEstimator:
+    """Load any seqguard run directory into its estimator, ready to predict.
+
+    With ``expect`` (an estimator class: what ``Forecaster.load`` passes), a run of
+    another task is refused with an :class:`~seqguard.errors.InputError` naming the
+    class that reads it.
+    """
     from ..artifact import load_run
     from ..models import SequenceModel
 
@@ -32,6 +36,10 @@ def load(run_dir: str | Path) -> _SequenceEstimator:
     if cls is None:
         raise ArtifactError(f"{Path(run_dir) / 'pipeline.json'} names no known estimator "
                             f"({spec.get('estimator')!r}). Refit with this seqguard version.")
+    if expect is not None and not issubclass(cls, expect):
+        raise InputError(f"'{run_dir}' holds a {cls.task} run, saved by {cls.__name__}; "
+                         f"{expect.__name__}.load reads {expect.task} runs only. Load it "
+                         f"with {cls.__name__}.load(dir), or seqguard.load(dir) for any run.")
     est = cls(**spec["params"])
     est.pipeline_ = from_dict(spec["pipeline"])
     model = SequenceModel.from_config(spec["model"])

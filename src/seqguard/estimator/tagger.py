@@ -17,9 +17,12 @@ import torch
 
 from ..pipeline import Prepared
 from ..splits import TEST, TRAIN
-from .base import _SequenceEstimator, _train_series
+from ._scoring import _train_series
+from .base import _SequenceEstimator
+from .registry import register
 
 
+@register
 class SequenceTagger(_SequenceEstimator):
     """Predict ``target`` at every timestep from the inputs (many-to-many).
 

@@ -2,7 +2,7 @@
 
 One call trains a model with seqguard's defaults: AdamW (lr 1e-3, weight decay
 1e-4), a masked L1 loss, gradient-norm clipping at 1.0, ``ReduceLROnPlateau``
-(factor 0.5, patience 3), early stopping on the validation loss (patience 8), the
+(factor 0.5, patience 3), early stopping on the validation loss (patience 5), the
 best epoch's weights restored at the end, and the guards:
 
 ====================  ==========================================================
@@ -39,6 +39,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import nn
 
 from ..errors import InputError, SeqguardWarning, TrainingFailed
+from ..params import DEFAULTS
 from .best_state import BestState
 from .checkpoint import (
     EpochCheckpoint,
@@ -163,10 +164,13 @@ def _positive(name: str, value: Any, flag: str, integer: bool = False,
 
 def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
               val_loader: Iterable[dict[str, torch.Tensor]] | None = None, *,
-              task: str = "forecast", loss: str = "l1", optimizer: str = "adamw",
-              lr: float = 1e-3, weight_decay: float = 1e-4, clip: float | None = 1.0,
-              epochs: int = 50, patience: int = 8, precision: str = "32", seed: int = 0,
-              devices: Any = "auto", accelerator: str = "auto", strategy: Any = "auto",
+              task: str = "forecast", loss: str = DEFAULTS["loss"],
+              optimizer: str = DEFAULTS["optimizer"], lr: float = DEFAULTS["lr"],
+              weight_decay: float = DEFAULTS["weight_decay"],
+              clip: float | None = DEFAULTS["clip"], epochs: int = DEFAULTS["epochs"],
+              patience: int = DEFAULTS["patience"], precision: str = DEFAULTS["precision"],
+              seed: int = DEFAULTS["seed"], devices: Any = DEFAULTS["devices"],
+              accelerator: str = DEFAULTS["accelerator"], strategy: Any = DEFAULTS["strategy"],
               checkpoint_dir: str | None = None, resume: bool = False,
               progress: bool | None = None, max_rollbacks: int = 5, lr_drop: float = 10.0,
               callbacks: list[L.Callback] | None = None,

@@ -1,0 +1,362 @@
+"""The ``seqguard`` command.
+
+Every error a user can cause prints one line, ``error: <message>``, on stderr
+and exits 2 (``TrainingFailed`` exits 4; ``audit`` exits 3 when it finds an
+error-severity problem, and so does ``fit`` before training unless
+``--ignore-audit``). No traceback, nothing written. Every warning prints as one
+``warning: <message>`` line on stderr, never as a Python warning with its source.
+A library error about a parameter names the parameter (``The 'lr' parameter of
+Forecaster ...``); here it names the flag (``The --lr option ...``), mapped in one
+place, :func:`seqguard.params.flag_of`.
+
+Any option can also come from ``--config FILE.toml`` (keys are option names, with
+``-`` or ``_``); the command line wins over the file. The options of ``fit`` come
+from the declarations of :mod:`seqguard.params` (:mod:`seqguard.cli._options`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError, ParameterError, SeqguardError
+from ..params import EXCLUSIVE, HEADS, exclusive, flag_of, not_for_task
+from ._options import ConfigCommand as _ConfigCommand
+from ._options import choice as _choice
+from ._options import declared_options, estimator_params
+from ._options import read_options as _read_options
+from ._options import schema_options as _schema_options
+from ._output import (
+    _audit_gate,
+    _console,
+    _print_audit,
+    _print_budget,
+    _print_scores,
+    _show_warning,
+)
+
+__all__ = ["cli", "main"]
+
+#: seqguard.residual_base.HEADS, spelled out so that the CLI starts without numpy.
+_HEADS = HEADS
+_TASK_CLASSES = {"forecast": "Forecaster", "tag": "SequenceTagger",
+                 "classify": "SequenceClassifier"}
+
+
+# ------------------------------------------------------------------ commands
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="seqguard")
+def cli() -> None:
+    """Train LSTM/GRU models on messy time series, with the failure modes made visible."""
+
+
+@cli.command(cls=_ConfigCommand)
+@click.argument("data")
+@_schema_options
+@click.option("--target", help="The column to predict (enables the target checks).")
+@click.option("--format", "fmt", type=_choice(["text", "json"]), default="text",
+              show_default=True, help="Readable table, or stable JSON for machines.")
+@click.option("--quiet", is_flag=True, help="Print only errors and warnings.")
+@click.option("--verbose", is_flag=True, help="Also print the evidence of each finding.")
+@click.option("--config", type=click.Path(), help="TOML file with any of these options.")
+def audit(data: str, target: str | None, fmt: str, quiet: bool, verbose: bool,
+          **kw: Any) -> None:
+    """Check DATA for the problems that break sequence models, before training.
+
+    Exit 0 when nothing blocks training, 3 when an error-severity problem exists.
+    """
+    from ..audit import audit as run_audit
+    from ..io import read
+
+    table = read(data, target=target, **_read_options(kw))
+    report = run_audit(table, target=target)
+    _print_audit(report, fmt, quiet=quiet, verbose=verbose)
+    sys.exit(report.exit_code)
+
+
+
+def _fit_options(f: Any) -> Any:
+    """``fit``'s own options, then every declared parameter's (:mod:`seqguard.params`)."""
+    f = declared_options(f)
+    options = [
+        click.option("--task", type=_choice(["forecast", "tag", "classify"]),
+                     default="forecast", show_default=True),
+        click.option("--val-data", type=click.Path(), default=None,
+                     help="A validation set in a file of its own (read like DATA; "
+                          "--val-frac 0 leaves no validation part in DATA)."),
+        click.option("--test-data", type=click.Path(), default=None,
+                     help="A test set in a file of its own (read like DATA): the scores "
+                          "are computed on it; --test-frac 0 leaves no test part in DATA."),
+        click.option("--resume", is_flag=True, help="Continue an interrupted run from its "
+                                                    "last checkpoint."),
+        click.option("--overwrite", is_flag=True, help="Replace an existing run directory."),
+        click.option("--quiet", is_flag=True, help="No progress bar, only the result."),
+        click.option("--verbose", is_flag=True,
+                     help="Every audit finding of the training data, with its evidence."),
+        click.option("--config", type=click.Path(), help="TOML file with any of these options."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def _given(ctx: click.Context | None, name: str) -> bool:
+    """Whether the user gave an option (on the command line or in the TOML file)."""
+    if ctx is None:
+        return False
+    source = ctx.get_parameter_source(name)
+    return source in (click.core.ParameterSource.COMMANDLINE,
+                      click.core.ParameterSource.DEFAULT_MAP)
+
+
+def _check_given(task: str, params: dict[str, Any]) -> None:
+    """An option given that does not apply (``--head`` with ``--task tag``, ``--val-frac``
+    beside ``--val-start``) is refused, also when it spells out the default."""
+    ctx = click.get_current_context(silent=True)
+    owner = _TASK_CLASSES[task]
+    from ..params import ESTIMATOR_PARAMS
+
+    for p in ESTIMATOR_PARAMS:
+        if p.name in params and task not in p.tasks and _given(ctx, p.name):
+            raise not_for_task(owner, p.name, params[p.name], task)
+    for date, frac in EXCLUSIVE:
+        if params.get(date) is not None and _given(ctx, frac):
+            raise exclusive(owner, date, params[date], frac, params[frac])
+
+
+def _estimator(target: str, task: str, quiet: bool, kw: dict[str, Any]) -> Any:
+    from ..estimator import Forecaster, SequenceClassifier, SequenceTagger
+
+    cls = {"forecast": Forecaster, "tag": SequenceTagger, "classify": SequenceClassifier}[task]
+    params = estimator_params(kw)
+    _check_given(task, params)
+    read_options = {k: v for k, v in _read_options(kw).items() if v is not None}
+    return cls(target, progress=False if quiet else None, read_options=read_options,
+               **params)
+
+
+def _check_out(out: str, overwrite: bool, resume: bool) -> Path:
+    from ..artifact import verify_run
+
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--out '{out}' is a file. Pass a folder for the run directory.")
+    if path.is_dir() and any(path.iterdir()) and not (overwrite or resume):
+        is_run = (path / "MANIFEST.json").exists() and not verify_run(path)
+        what = "a seqguard run" if is_run else "files"
+        raise InputError(f"--out '{out}' already holds {what}. Pass --overwrite to replace "
+                         "it, or choose another folder.")
+    return path
+
+
+def _run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite: bool,
+             resume: bool, kw: dict[str, Any], verbose: bool = False) -> None:
+    from ..errors import TrainingFailed
+    from ..metrics import json_safe
+
+    if quiet and verbose:
+        raise InputError("--quiet and --verbose ask for opposite things. Pass one of them.")
+    path = _check_out(out, overwrite, resume)
+    est = _estimator(target, task, quiet, kw)
+    ckpt = path.parent / f".{path.name}.checkpoints"
+    show_audit = _audit_gate(quiet=quiet, ignore=bool(kw.get("ignore_audit")),
+                             verbose=verbose)
+    given = {k: kw.get(k) for k in ("val_data", "test_data")}
+    try:
+        # a TrainingWarning ("still falling at the last epoch") prints through main's
+        # warning hook as one "warning:" line, like every other warning
+        est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit, **given)
+    except TrainingFailed as exc:
+        # exit 4: the diagnosis is saved (DESIGN.md), the guards' findings and events with it
+        result = getattr(exc, "result", None)
+        history = getattr(result, "history", None)
+        diagnosis = {"error": str(exc),
+                     "findings": list(getattr(result, "findings", None) or []),
+                     "events": list(getattr(result, "events", None) or []),
+                     "history": history.to_dict("records") if history is not None else []}
+        path.mkdir(parents=True, exist_ok=True)
+        tmp = path / ".diagnosis.json.tmp"
+        tmp.write_text(json.dumps(json_safe(diagnosis), indent=2, default=str))
+        tmp.replace(path / "diagnosis.json")
+        if not quiet:
+            for f in diagnosis["findings"]:
+                click.echo(f"{f.get('severity', 'error')}: {f.get('message', '')}", err=True)
+        raise
+    path.parent.mkdir(parents=True, exist_ok=True)
+    est.save(path, overwrite=overwrite or resume or path.exists())
+    import shutil
+
+    shutil.rmtree(ckpt, ignore_errors=True)
+    if not quiet:
+        click.echo(est.grid_summary())
+        base = getattr(est, "baseline_summary", lambda: None)()
+        if base:
+            click.echo(base)
+    _print_budget(est, quiet)
+    if not quiet:
+        _print_scores(est.metrics_, est.get_params())
+        click.echo(f"run directory: {path}")
+
+
+@cli.command(cls=_ConfigCommand)
+@click.argument("data")
+@click.option("--target", required=True, help="The column to predict.")
+@_schema_options
+@_fit_options
+@click.option("--out", required=True, type=click.Path(), help="Run directory to write.")
+@click.option("--ignore-audit", is_flag=True,
+              help="Train even when the audit finds an error-severity problem (else exit 3).")
+def fit(data: str, target: str, out: str, task: str, quiet: bool, verbose: bool,
+        overwrite: bool, resume: bool, **kw: Any) -> None:
+    """Train a guarded LSTM/GRU on DATA and write the run directory OUT."""
+    if task == "classify" and not kw.get("series_col"):
+        raise InputError("--task classify learns one label per sequence and needs "
+                         "--series-col naming the column that identifies each sequence.")
+    _run_fit(data, target, out, task, quiet, overwrite, resume, kw, verbose=verbose)
+
+
+@cli.command()
+@click.argument("run_dir")
+@click.argument("data")
+@click.option("--out", type=click.Path(), help="CSV file for the predictions (else stdout).")
+@click.option("--future", is_flag=True, help="forecast: the horizon steps after the end of "
+                                             "each series, from its last input-len rows.")
+def predict(run_dir: str, data: str, out: str | None, future: bool) -> None:
+    """Predict DATA with the run in RUN_DIR (the same preprocessing as at fit)."""
+    from ..estimator import Forecaster, load
+
+    est = load(run_dir)
+    if not future:
+        frame = est.predict(data)
+    elif isinstance(est, Forecaster):
+        frame = est.predict(data, future=True)
+    else:
+        raise InputError(f"--future forecasts beyond the data, but '{run_dir}' is a "
+                         f"{est.task} run. Leave out --future.")
+    if out:
+        tmp = Path(out).with_name(f".{Path(out).name}.tmp")
+        frame.to_csv(tmp, index=False)
+        tmp.replace(out)
+    else:
+        click.echo(frame.to_csv(index=False), nl=False)
+
+
+@cli.command()
+@click.argument("run_dir")
+@click.argument("data")
+@click.option("--format", "fmt", type=_choice(["text", "json"]), default="text",
+              show_default=True)
+def evaluate(run_dir: str, data: str, fmt: str) -> None:
+    """Score the run in RUN_DIR on every window of DATA, against the baselines."""
+    from ..estimator import load
+
+    est = load(run_dir)
+    metrics = est.evaluate(data)
+    if fmt == "json":
+        click.echo(json.dumps(metrics, indent=2))
+    else:
+        _print_scores(metrics, est.get_params())
+
+
+@cli.command(cls=_ConfigCommand)
+@click.option("--out", type=click.Path(), default="runs/demo", show_default=True,
+              help="Run directory to write.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding beijing_pm25/ (else $SEQGUARD_DATA, else download).")
+@click.option("--epochs", type=int, default=3, show_default=True)
+@click.option("--quiet", is_flag=True)
+@click.option("--config", type=click.Path(), help="TOML file with any of these options.")
+def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str | None) -> None:
+    """Fit on the Beijing PM2.5 data (UCI, CC BY 4.0): 48 h in, 24 h out."""
+    from ..datasets import load_beijing_pm25
+    from ..io import read
+
+    path = load_beijing_pm25(data_dir, as_path=True)
+    features = "pm2.5,DEWP,TEMP,PRES,cbwd,Iws,Is,Ir"
+    table = read(path, time_col="year,month,day,hour", target="pm2.5", features=features,
+                 categorical="cbwd")
+    click.echo("seqguard demo: Beijing PM2.5, hourly 2010-2014 (UCI Machine Learning "
+               "Repository, Liang et al. 2015, CC BY 4.0)")
+    kw: dict[str, Any] = {"input_len": 48, "horizon": 24, "epochs": epochs, "patience": 3,
+                          "lr": 3e-3, "batch_size": 512, "hidden": 32}
+    kw |= {"time_col": "year,month,day,hour", "features": features, "categorical": "cbwd",
+           "model": "lstm"}
+    _run_fit(table, "pm2.5", out, "forecast", quiet, True, False, kw)
+
+
+@cli.command("diagnose")
+@click.argument("run_dir")
+@click.argument("data", required=False)
+@click.option("--format", "fmt", type=_choice(["text", "json"]), default="text",
+              show_default=True, help="Readable list, or stable JSON for machines.")
+@click.option("--verbose", is_flag=True, help="Also print the evidence of each finding.")
+def diagnose_command(run_dir: str, data: str | None, fmt: str, verbose: bool) -> None:
+    """Say why the run in RUN_DIR fails (NaN, constant or useless predictions), cause first.
+
+    Without DATA it uses what the run holds (history, guard findings, weights, audit,
+    fitted statistics, metrics); with DATA it also runs the model on it. The findings
+    go to RUN_DIR/diagnosis.json ("diagnose"). Exit 0 when it ran, whatever it found.
+    """
+    from ..diagnose import diagnose, print_diagnosis, save_diagnosis
+
+    result = diagnose(run_dir, data)
+    save_diagnosis(run_dir, result)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        print_diagnosis(result, _console(), verbose=verbose)
+
+
+# --------------------------------------------------------------------- entry
+
+# --------------------------------------------------------------------- entry
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the command, turning user errors into one line and exit 2."""
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        _main(argv)
+    finally:
+        warnings.showwarning = previous
+
+
+def _main(argv: list[str] | None) -> None:
+    try:
+        cli.main(args=argv, prog_name="seqguard", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(2)
+    except click.UsageError as exc:
+        hint = ""
+        if exc.ctx is not None:
+            hint = f" See 'seqguard {exc.ctx.info_name} --help'." if exc.ctx.parent else \
+                " See 'seqguard --help'."
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("error: aborted.", err=True)
+        sys.exit(130)
+    except ParameterError as exc:  # the library names the parameter; this, its flag
+        click.echo(f"error: {exc.render(flag_of)}", err=True)
+        sys.exit(exc.exit_code)
+    except SeqguardError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
