@@ -65,6 +65,7 @@ def figure(name: str, draw: Callable[[Any], Any], caption: str, *,
             plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML declaration and doctype
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # RDF boilerplate
     uid = f"sg{next(_COUNTER)}"
     # element ids (clip paths, markers) must be unique across the figures of one page
     ids = set(re.findall(r'id="([^"]+)"', svg))

@@ -84,7 +84,8 @@ def _heatmap(ev: Evidence) -> str:
         x = np.arange(len(times) + 1)
         y = np.arange(len(heat.index) + 1)
         mesh = ax.pcolormesh(x, y, np.ma.masked_invalid(values), cmap="Reds",
-                             norm=colors.Normalize(0, 1), edgecolors="none")
+                             norm=colors.BoundaryNorm(np.linspace(0, 1, 11), 256),
+                             edgecolors="none")  # 10 steps: a vector colour bar, no image
         ax.set_yticks(np.arange(len(heat.index)) + 0.5,
                       [label(r) for r in heat.index])
         ax.invert_yaxis()
