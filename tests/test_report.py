@@ -106,7 +106,7 @@ def test_tag_report(tmp_path):
 
 
 def test_classify_report_has_roc_pr_and_confusion(tmp_path):
-    est, df = fit_classify(tmp_path / "cls")
+    _, df = fit_classify(tmp_path / "cls")
     html = report_html(tmp_path / "cls", data=df)  # the estimator is loaded from the run
     page = Page(html)
     assert page.sections == SECTIONS
@@ -116,25 +116,27 @@ def test_classify_report_has_roc_pr_and_confusion(tmp_path):
 
 
 def test_failed_fit_folder_renders_what_exists(tmp_path, capsys, monkeypatch):
+    from types import SimpleNamespace
+
     import pandas as pd
     from cli_helpers import run_cli
-
-    import seqguard.training
     from report_helpers import forecast_frame
 
-    class Result:
-        history = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.5, float("nan")],
-                                "val_loss": [0.4, float("nan")], "lr": [1e-3, 5e-4],
-                                "grad_norm_total": [0.3, 40.0]})
-        events = [{"epoch": 2, "step": 7, "guard": "NonFiniteGuard", "reason": "nan_loss",
-                   "message": "the loss was nan; rolled back and halved the lr"}]
-        findings = [{"severity": "error", "code": "nan_loss", "message": "the loss stayed nan",
-                     "evidence": {"rollbacks": 5}, "fix": "Lower --lr."}]
+    import seqguard.training
+
+    result = SimpleNamespace(
+        history=pd.DataFrame({"epoch": [1, 2], "train_loss": [0.5, float("nan")],
+                              "val_loss": [0.4, float("nan")], "lr": [1e-3, 5e-4],
+                              "grad_norm_total": [0.3, 40.0]}),
+        events=[{"epoch": 2, "step": 7, "guard": "NonFiniteGuard", "reason": "nan_loss",
+                 "message": "the loss was nan; rolled back and halved the lr"}],
+        findings=[{"severity": "error", "code": "nan_loss", "message": "the loss stayed nan",
+                   "evidence": {"rollbacks": 5}, "fix": "Lower --lr."}])
 
     def fails(*args, **kwargs):
         exc = seqguard.TrainingFailed("the loss stayed non-finite after 5 rollbacks. "
                                       "Lower --lr.")
-        exc.result = Result()
+        exc.result = result  # what the training loop attaches (history, events, findings)
         raise exc
 
     monkeypatch.setattr(seqguard.training, "fit_model", fails)

@@ -44,10 +44,13 @@ def _rc() -> dict[str, Any]:
 
 def figure(name: str, draw: Callable[[Any], Any], caption: str, *,
            size: tuple[float, float] = (6.4, 3.0), rows: int = 1, cols: int = 1,
-           sharex: bool = False) -> str:
+           sharex: bool = False, fit: bool = False) -> str:
     """Draw with ``draw(axes)`` on a fresh figure and return ``<figure>`` markup.
 
-    ``draw`` gets one Axes (or an array of them for ``rows``/``cols`` > 1).
+    ``draw`` gets one Axes (or an array of them for ``rows``/``cols`` > 1). Margins are
+    fixed (in inches, room for a tick label and an axis label); ``fit=True`` lays
+    the figure out to its labels instead (constrained layout: slower, for long tick
+    labels such as the heatmap's column names).
     """
     import matplotlib
 
@@ -56,7 +59,12 @@ def figure(name: str, draw: Callable[[Any], Any], caption: str, *,
 
     with matplotlib.rc_context(_rc()):
         fig, ax = plt.subplots(rows, cols, figsize=size, sharex=sharex, squeeze=True,
-                               layout="constrained")
+                               layout="constrained" if fit else None)
+        if not fit:
+            w, h = size
+            fig.subplots_adjust(left=0.85 / w, right=1 - 0.15 / w, bottom=0.55 / h,
+                                top=1 - 0.3 / h, wspace=0.9 / (w / cols),
+                                hspace=0.95 / (h / rows))
         try:
             draw(ax)
             buf = io.StringIO()
@@ -65,7 +73,7 @@ def figure(name: str, draw: Callable[[Any], Any], caption: str, *,
             plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML declaration and doctype
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # RDF boilerplate
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)  # RDF boilerplate
     uid = f"sg{next(_COUNTER)}"
     # element ids (clip paths, markers) must be unique across the figures of one page
     ids = set(re.findall(r'id="([^"]+)"', svg))
@@ -95,3 +103,10 @@ def mark_events(ax: Any, events: Sequence[dict[str, Any]]) -> None:
         ax.annotate(f"{i}", (float(x), 1.0), xycoords=("data", "axes fraction"),
                     xytext=(2, -10), textcoords="offset points", color="#a4161a",
                     fontsize=8)
+
+
+def integer_ticks(ax: Any) -> None:
+    """Whole-number ticks on the x axis (epochs, steps ahead)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .evidence import Evidence
 from .html import esc, fmt, note, table
-from .plots import COLORS, figure, label, thin
+from .plots import COLORS, figure, integer_ticks, label, thin
 from .sections import NEEDS_DATA
 from .source import RunView
 
@@ -28,7 +28,7 @@ MAX_POINTS = 2000
 _BASELINE_NAMES = {"persistence": "persistence (last observed value)",
                    "seasonal_naive": "seasonal naive (one season ago)",
                    "climatology": "climatology (training mean at this position)",
-                   "mean": "training mean", "majority": "majority class",
+                   "mean": "training mean (the training part's mean)", "majority": "majority class",
                    "base_rate": "training class shares"}
 
 
@@ -59,15 +59,18 @@ def _regression(view: RunView, m: dict[str, Any], ev: Evidence) -> str:
     test = m.get("test") or {}
     base = m.get("baselines") or {}
     rows = [("model", test.get("mae"), test.get("rmse"), test.get("smape"), test.get("mase"),
-             None)]
+             None, "the fitted model")]
     for name, b in base.items():
         if isinstance(b, dict):
-            rows.append((_BASELINE_NAMES.get(name, name), b.get("mae"), b.get("rmse"), None,
-                         None, _skill(test.get("mae"), b.get("mae"))))
+            rows.append((name.replace("_", " "), b.get("mae"), b.get("rmse"), None, None,
+                         _skill(test.get("mae"), b.get("mae")),
+                         _BASELINE_NAMES.get(name, name).partition("(")[2].rstrip(")")
+                         or name))
     parts = [table(["", f"MAE ({tgt})", f"RMSE ({tgt})", "sMAPE (%)", "MASE",
-                    "model's skill vs this (1 − MAE/MAE_baseline)"], rows, name="scores",
-                   numeric=[False, True, True, True, True, True],
-                   caption=f"Test scores in {tgt}'s units, over observed targets only.")]
+                    "model's skill vs it", "what it predicts"], rows, name="scores",
+                   numeric=[False, True, True, True, True, True, False],
+                   caption=f"Test scores in {tgt}'s units, over observed targets only; skill "
+                           "= 1 − MAE_model / MAE_baseline (above 0: the model is better).")]
     best, skill = m.get("best_baseline"), m.get("skill_vs_best")
     if best is not None and skill is not None:
         verdict = "beats" if float(skill) > 0 else "does NOT beat"
@@ -112,6 +115,7 @@ def _by_horizon(m: dict[str, Any], tgt: str) -> str:
             ax.plot(h, y, marker="o" if len(h) < 30 else None, ms=3, lw=2 if i == 0 else 1.2,
                     color=COLORS[i % len(COLORS)], label=label(name.replace("_", " ")))
         ax.set_xlabel("steps ahead (horizon)")
+        integer_ticks(ax)
         ax.set_ylabel(label(f"MAE ({tgt})"))
         ax.legend(loc="best")
 
@@ -199,6 +203,7 @@ def _spread(m: dict[str, Any], ev: Evidence, tgt: str) -> str:
             ax.plot(sp.index, sp.to_numpy(), color=COLORS[0], lw=2, label="predictions")
             ax.plot(so.index, so.to_numpy(), color="#000000", lw=1.2, label="observed targets")
             ax.set_xlabel("steps ahead (horizon)")
+            integer_ticks(ax)
             ax.set_ylabel(label(f"standard deviation ({tgt})"))
             ax.set_ylim(bottom=0)
             ax.legend(loc="best")
@@ -312,7 +317,7 @@ def _classify(m: dict[str, Any], ev: Evidence) -> str:
     side = 1.6 + 0.5 * len(names)
     parts.append(figure("confusion", draw_cm, f"Confusion matrix of '{tgt}' on the "
                         f"{len(y):,} test sequences (rows: observed, columns: predicted).",
-                        size=(min(side + 1, 6.4), min(side, 6.0))))
+                        size=(min(side + 1, 6.4), min(side, 6.0)), fit=True))
     parts.append(table([f"observed {tgt} \\ predicted"] + names,
                        [[n, *map(int, cm[i])] for i, n in enumerate(names)],
                        name="confusion", numeric=[False] + [True] * len(names)))

@@ -102,7 +102,7 @@ def _heatmap(ev: Evidence) -> str:
     return figure("missingness", draw, f"Missing values over time, per "
                   f"{'column' if len(d.series) == 1 else 'series and column'}: share of "
                   f"rows missing in each of {len(times)} time bins (white: no rows){extra}.",
-                  size=(6.4, min(h, 7.5)))
+                  size=(6.4, min(h, 7.5)), fit=True)
 
 
 def _short_time(t: Any) -> str:

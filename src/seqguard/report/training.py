@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .html import note, table
-from .plots import COLORS, figure, label, mark_events
+from .plots import COLORS, figure, integer_ticks, label, mark_events
 from .source import RunView
 
 __all__ = ["training_section"]
@@ -38,7 +38,8 @@ def training_section(view: RunView) -> str:
     events = view.events
     epoch = _num(h, "epoch")
     params = (view.pipeline or {}).get("params") or {}
-    loss_name = str(params.get("loss") or "loss").upper()
+    loss_name = "cross-entropy" if view.task == "classify" else \
+        str(params.get("loss") or "loss").upper()
     tgt = view.target or "target"
     budget = (view.pipeline or {}).get("budget") or {}
     parts = []
@@ -56,12 +57,15 @@ def training_section(view: RunView) -> str:
                        label="best epoch (kept)")
         mark_events(ax, events)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(label(f"{loss_name} loss (scaled {tgt})"))
+        integer_ticks(ax)
+        ax.set_ylabel(label(f"{loss_name} loss" if view.task == "classify"
+                            else f"{loss_name} loss (scaled {tgt})"))
         ax.legend(loc="best")
 
+    on = f"on '{tgt}'" if view.task == "classify" else f"on the scaled target '{tgt}'"
     parts.append(figure("loss", draw_loss, f"Training and validation loss per epoch "
-                        f"({loss_name} on the scaled target '{tgt}'); dashed red lines: guard "
-                        "events, numbered as in the table below."))
+                        f"({loss_name} {on}); dashed red lines: guard events, numbered as in "
+                        "the table below."))
     if "lr" in h.columns:
         lr = _num(h, "lr")
 
@@ -71,6 +75,7 @@ def training_section(view: RunView) -> str:
                 ax.set_yscale("log")
             mark_events(ax, events)
             ax.set_xlabel("epoch")
+            integer_ticks(ax)
             ax.set_ylabel("learning rate")
 
         parts.append(figure("lr", draw_lr, "Learning rate per epoch (lowered on a plateau "
@@ -89,6 +94,7 @@ def training_section(view: RunView) -> str:
                 ax.set_yscale("log")
             mark_events(ax, events)
             ax.set_xlabel("epoch")
+            integer_ticks(ax)
             ax.set_ylabel("gradient norm (mean per step)")
             ax.legend(loc="best", ncols=2 if len(grads) > 4 else 1)
 
