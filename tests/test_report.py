@@ -51,7 +51,10 @@ def test_forecast_report_has_every_section_and_plot(forecast_page):
     text = page.all_text
     assert "2021-01-01 00:00:00 to 2021-01-05 23:00:00" in text  # the time span
     assert "persistence" in text and "seasonal naive" in text and "MAE (pm2.5)" in text
-    assert "with missing inputs" in text
+    import re
+
+    gaps = re.search(r"(\d+) with missing inputs", text)
+    assert gaps and int(gaps.group(1)) >= 1
     assert not page.needs  # nothing missing when the data and estimator are given
 
 
@@ -66,6 +69,26 @@ def test_report_is_self_contained_and_escaped(forecast_page):
     assert "http://" not in forecast_page.replace("http://www.w3.org/", "")
     assert "default-src 'none'" in forecast_page
     assert len(forecast_page.encode()) < 2 * 2**20
+
+
+def test_example_windows_are_test_windows_and_gaps_are_real(forecast_run):
+    import numpy as np
+
+    from seqguard.report.evidence import collect
+
+    out, est, df = forecast_run
+    view = read_folder(out)
+    ev = collect(view, est, df)
+    test_start = view.state("split_")["test_time_"]
+    assert ev.test is not None and len(ev.windows) == 4
+    assert (ev.test.groupby("series")["time"].min() >= test_start[0]).all()
+    for w in ev.windows:
+        rows = df[df["site"] == w["series"]].set_index("time")
+        window = rows.loc[:w["origin"]].tail(8)  # input_len 8, ending at the origin
+        has_gap = bool(window[[EVIL_COLUMN, "pm2.5"]].isna().to_numpy().any())
+        assert has_gap == w["inputs_missing"], w["origin"]
+        np.testing.assert_allclose(w["past"], window["pm2.5"].to_numpy())
+    assert sum(w["inputs_missing"] for w in ev.windows) == 2
 
 
 def test_per_series_table_is_worst_first(forecast_page):

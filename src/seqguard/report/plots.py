@@ -107,6 +107,13 @@ def mark_events(ax: Any, events: Sequence[dict[str, Any]]) -> None:
 
 def integer_ticks(ax: Any) -> None:
     """Whole-number ticks on the x axis (epochs, steps ahead)."""
+    import math
+
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    x0, x1 = ax.dataLim.intervalx
+    if math.isfinite(x0) and math.isfinite(x1) and x1 - x0 <= 12:
+        ax.set_xticks(range(math.ceil(x0), math.floor(x1) + 1))
+        ax.set_xlim(x0 - 0.5, x1 + 0.5)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -130,6 +130,9 @@ def _windows(m: dict[str, Any], ev: Evidence, tgt: str) -> str:
     cols = 2 if n > 1 else 1
     rows = (n + cols - 1) // cols
 
+    several = len({w["series"] for w in ev.windows}) > 1 or (
+        ev.per_series is not None and len(ev.per_series) > 1)
+
     def draw(axes: Any) -> None:
         flat = np.atleast_1d(axes).ravel()
         for ax, w in zip(flat, ev.windows, strict=False):
@@ -140,8 +143,9 @@ def _windows(m: dict[str, Any], ev: Evidence, tgt: str) -> str:
             ax.plot([w["h"][0], w["h"][-1]], [w["persistence"]] * 2, color=COLORS[1], lw=1,
                     ls=":", label="persistence")
             ax.axvline(0.5, color="#bbbbbb", lw=0.8)
-            gap = " · inputs have gaps" if w["inputs_missing"] else ""
-            ax.set_title(label(f"{w['series']} · origin {w['origin']}{gap}"), fontsize=8)
+            gap = " · input gaps" if w["inputs_missing"] else ""
+            where = f"{w['series']} · " if several else ""
+            ax.set_title(label(f"{where}{str(w['origin'])[:16]}{gap}"), fontsize=8)
             ax.set_xlabel("steps from the origin")
             ax.set_ylabel(label(tgt))
         for ax in flat[n:]:
@@ -149,9 +153,10 @@ def _windows(m: dict[str, Any], ev: Evidence, tgt: str) -> str:
         flat[0].legend(loc="best", fontsize=7)
 
     gaps = sum(w["inputs_missing"] for w in ev.windows)
-    return figure("forecasts", draw, f"{n} test windows ({gaps} with missing inputs, gaps "
-                  f"shown as breaks in the grey input line): forecast, actual and persistence, "
-                  f"in {tgt}'s units.", size=(6.4, 2.3 * rows), rows=rows, cols=cols)
+    return figure("forecasts", draw, f"{n} test windows, titled by their origin (the last "
+                  f"input step), {gaps} with missing inputs (breaks in the grey input line): "
+                  f"forecast, actual and persistence, in {tgt}'s units.",
+                  size=(6.4, 2.4 * rows), rows=rows, cols=cols)
 
 
 def _tag_series(ev: Evidence, tgt: str) -> str:
