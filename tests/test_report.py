@@ -209,3 +209,24 @@ def test_number_format(value, text):
     from seqguard.report.html import fmt
 
     assert fmt(value) == text
+
+
+def test_docs_example_runs(tmp_path, monkeypatch):
+    import re
+    import warnings
+    from pathlib import Path
+
+    from seqguard.artifact import load_run
+    from seqguard.errors import TrainingWarning
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.DOTALL)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    for code in blocks:
+        with warnings.catch_warnings():  # two epochs: "still falling" is expected
+            warnings.simplefilter("ignore", TrainingWarning)
+            exec(compile(code, "docs/report.md", "exec"), {})  # noqa: S102 (our own docs)
+    run = load_run(tmp_path / "pm25-run")
+    assert "report.html" in run.files
+    assert Page((tmp_path / "pm25-run" / "report.html").read_text()).sections == SECTIONS
