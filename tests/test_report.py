@@ -180,6 +180,8 @@ def test_failed_fit_folder_renders_what_exists(tmp_path, capsys, monkeypatch):
     text = page.all_text
     assert "Training failed" in text and "Lower --lr." in text
     assert {"metrics.json", "pipeline.json", "files"} <= set(page.needs)
+    # with the data, the folder's missing read options never stop the page
+    assert Page(report_html(out, data=data)).sections == SECTIONS
 
 
 def test_report_refuses_a_folder_without_run_files(tmp_path):

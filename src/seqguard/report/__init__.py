@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..errors import SeqguardError
 from .evidence import Evidence, collect
 from .html import esc, fmt, page
 from .results import results_section
@@ -38,6 +39,12 @@ __all__ = ["REPORT", "RunView", "read_folder", "render_report", "report_html"]
 
 #: The report's file name inside a run directory.
 REPORT = "report.html"
+
+
+def _error_text(view: RunView) -> str:
+    text = str((view.diagnosis or {}).get("error") or "")
+    lead = "training failed:"
+    return text[len(lead):].strip() if text.lower().startswith(lead) else text
 
 
 def _header(view: RunView) -> str:
@@ -55,7 +62,8 @@ def _header(view: RunView) -> str:
            f"{' · seqguard ' + esc(version) if version else ''} · written {esc(when)}</p>")]
     if view.failed:
         out.append(f'<div class="banner" data-failed="1"><b>Training failed.</b> '
-                   f"{esc(view.diagnosis['error'])}<br>See the diagnosis below.</div>")
+                   f"{esc(_error_text(view))}<br>See the diagnosis below."
+                   "</div>")
     if view.missing:
         out.append(f'<p class="missing" data-needs="files">Not in this folder: '
                    f"{esc(', '.join(view.missing))}; the parts that need them say so.</p>")
@@ -85,9 +93,23 @@ def render_report(run: Any, *, estimator: Any = None, data: Any = None) -> str:
     -------
     str
         A self-contained HTML document.
+
+    Raises
+    ------
+    SeqguardError
+        ``data`` cannot be read with the run's read options, or does not fit the
+        estimator (for a verified run; for a failed fit's folder the page says so).
     """
     view = from_run(run)
-    ev = collect(view, estimator, data) if data is not None else Evidence()
+    ev = Evidence()
+    if data is not None:
+        try:
+            ev = collect(view, estimator, data)
+        except SeqguardError as e:
+            if view.verified:  # a complete run and data that does not fit it: say so
+                raise
+            # a failed fit's folder lacks the read options: show the rest of the page
+            ev.notes.append(f"The data could not be read for this folder: {e}")
     sections = [
         ("data", "The data", data_section(view, ev)),
         ("pipeline", "The pipeline", pipeline_section(view)),
@@ -119,5 +141,5 @@ def report_html(run_dir: str | os.PathLike[str], *, data: Any = None,
     if data is not None and estimator is None and view.verified:
         from ..estimator import load
 
-        estimator = load(run_dir)
+        estimator = load(Path(run_dir))
     return render_report(view, estimator=estimator, data=data)

@@ -133,7 +133,8 @@ def _forecast(ev: Evidence, view: RunView, table: Any, pred: pd.DataFrame) -> No
     begin = split.get("test_begin_", {})
     begin = begin.get("__ndarray__") if isinstance(begin, dict) else begin
     test_at = dict(zip(names, begin or [], strict=False))
-    L = int((view.metrics or {}).get("input_len") or view.pipeline["params"]["input_len"])
+    L = int((view.metrics or {}).get("input_len")
+            or ((view.pipeline or {}).get("params") or {})["input_len"])
     pos = _positions(table)
     arrays = _series_arrays(table, view)
     parts = []

@@ -35,7 +35,7 @@ def label(text: Any) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _rc() -> dict[str, Any]:
+def _rc() -> Any:
     return {"svg.fonttype": "none", "svg.hashsalt": f"seqguard-{next(_COUNTER)}",
             "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
             "legend.fontsize": 8, "axes.spines.top": False, "axes.spines.right": False,

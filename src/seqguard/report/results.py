@@ -33,7 +33,7 @@ _BASELINE_NAMES = {"persistence": "persistence (last observed value)",
 
 
 def _needs(what: str) -> str:
-    return note(f"{what} {NEEDS_DATA}.", "missing", needs="data")
+    return note(f"Not shown: {what}; each {NEEDS_DATA}.", "missing", needs="data")
 
 
 def results_section(view: RunView, ev: Evidence) -> str:
@@ -58,8 +58,8 @@ def _regression(view: RunView, m: dict[str, Any], ev: Evidence) -> str:
     tgt = str(m.get("target") or view.target or "target")
     test = m.get("test") or {}
     base = m.get("baselines") or {}
-    rows = [("model", test.get("mae"), test.get("rmse"), test.get("smape"), test.get("mase"),
-             None, "the fitted model")]
+    rows: list[Any] = [("model", test.get("mae"), test.get("rmse"), test.get("smape"),
+                        test.get("mase"), None, "the fitted model")]
     for name, b in base.items():
         if isinstance(b, dict):
             rows.append((name.replace("_", " "), b.get("mae"), b.get("rmse"), None, None,
@@ -90,7 +90,7 @@ def _regression(view: RunView, m: dict[str, Any], ev: Evidence) -> str:
                      f"test part: {esc(fmt(ratio, 3))} (near 0: the predictions are nearly "
                      "constant; near 1: they vary as much as the target).</p>")
     if ev.test is None or ev.test.empty:
-        parts.append(_needs("Forecast against actual, predicted against observed, the spread "
+        parts.append(_needs("forecast against actual, predicted against observed, the spread "
                             "plot and the per-series table"))
         return "".join(parts)
     parts.append(_spread(m, ev, tgt))

@@ -53,8 +53,9 @@ def findings_markup(findings: list[dict[str, Any]]) -> str:
     for f in rows:
         sev = str(f.get("severity") or "info")
         where = ", ".join(f"{k} {f[k]!s}" for k in ("column", "series") if f.get(k))
-        ev = f.get("evidence") if isinstance(f.get("evidence"), dict) else {}
-        ev_rows = [(k, v if isinstance(v, (int, float)) and not isinstance(v, bool)
+        raw = f.get("evidence")
+        ev: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        ev_rows: list[Any] = [(k, v if isinstance(v, (int, float)) and not isinstance(v, bool)
                     else str(v)) for k, v in ev.items()]
         evidence = (f"<details><summary>evidence</summary>"
                     f"{table(['name', 'value'], ev_rows, name='evidence', numeric=[False, True])}"
@@ -125,11 +126,13 @@ def data_section(view: RunView, ev: Evidence) -> str:
         ("grid rows inserted", summ.get("inserted_rows")),
     ])]
     if d is None:
-        parts.append(note(f"The time span and the missingness-over-time heatmap {NEEDS_DATA}.",
+        parts.append(note(f"Not shown: the time span and the missingness-over-time heatmap; each "
+                          f"{NEEDS_DATA}.",
                           "missing", needs="data"))
     parts.append("<h3>Missing values per column</h3>")
     if d is not None:
-        rows = [(c, int(m), 100 * float(s)) for c, m, s in d.missing.itertuples(index=False)]
+        rows: list[Any] = [(c, int(m), 100 * float(s))
+                           for c, m, s in d.missing.itertuples(index=False)]
         parts.append(table(["column", "missing rows", "missing (%)"], rows, name="missing"))
         parts.append(_heatmap(ev))
     elif summ.get("missing") is not None:
@@ -182,8 +185,8 @@ def pipeline_section(view: RunView) -> str:
     if methods:
         n_train = _pairs(miss.get("n_missing_train_"))
         obs, since = _pairs(miss.get("observed_channels_")), _pairs(miss.get("since_channels_"))
-        rows = [(c, str(m), n_train.get(c), obs.get(c) or "–", since.get(c) or "–")
-                for c, m in methods.items()]
+        rows: list[Any] = [(c, str(m), n_train.get(c), obs.get(c) or "–",
+                            since.get(c) or "–") for c, m in methods.items()]
         parts += ["<h3>Missing-data strategy</h3>",
                   table(["column", "strategy", "missing in training rows", "observed channel",
                          "time-since channel"], rows, name="strategy",
@@ -191,7 +194,8 @@ def pipeline_section(view: RunView) -> str:
     center, scale = _array(scaler.get("center_")), _array(scaler.get("scale_"))
     cols = _array(scaler.get("feature_names_in_"))
     if center and cols and len(center) == len(cols):
-        rows = [(c, center[i], scale[i] if i < len(scale) else None) for i, c in enumerate(cols)]
+        rows = [(c, center[i], scale[i] if i < len(scale) else None)
+                for i, c in enumerate(cols)]
         tc, ts = _array(tscaler.get("center_")), _array(tscaler.get("scale_"))
         if tc:
             rows.append((f"{view.target} (target)", tc[0], ts[0] if ts else None))
@@ -207,6 +211,7 @@ def pipeline_section(view: RunView) -> str:
 
 
 def _split(view: RunView) -> str:
+    pipe = view.pipeline or {}
     split = view.state("split_")
     names = list(split.get("series_names_") or [])
     parts = ["<h3>Split</h3>"]
@@ -230,7 +235,7 @@ def _split(view: RunView) -> str:
                                                 ("validation", int(counts[1])),
                                                 ("test", int(counts[2]))], name="split-series"))
     windows = (view.diagnosis or {}).get("windows") or {}
-    n_win = windows.get("n_windows") or view.pipeline.get("n_windows") or {}
+    n_win = windows.get("n_windows") or pipe.get("n_windows") or {}
     unit = "sequences" if view.task == "classify" else "windows"
     if n_win:
         lost = windows.get("lost") or {}
@@ -241,8 +246,8 @@ def _split(view: RunView) -> str:
         parts.append(table(header, rows, name="windows",
                            caption=f"{unit.capitalize()} per part, and the ones that could "
                            "not be made, by reason."))
-    budget = view.pipeline.get("budget") or {}
-    model = view.pipeline.get("model") or {}
+    budget = pipe.get("budget") or {}
+    model = pipe.get("model") or {}
     parts += ["<h3>Model and budget</h3>", kv([
         ("model", model.get("model")), ("hidden units", model.get("hidden")),
         ("layers", model.get("layers")), ("head", model.get("head")),

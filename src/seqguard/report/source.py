@@ -74,7 +74,8 @@ class RunView:
         """The saved state of pipeline step ``name`` (``split_``, ``missing_``, ...)."""
         st = self.pipeline_state.get(name)
         if isinstance(st, dict):
-            return st.get("state") if isinstance(st.get("state"), dict) else st
+            inner = st.get("state")
+            return dict(inner) if isinstance(inner, dict) else dict(st)
         return {}
 
 

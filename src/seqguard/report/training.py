@@ -39,16 +39,25 @@ def training_section(view: RunView) -> str:
     epoch = _num(h, "epoch")
     params = (view.pipeline or {}).get("params") or {}
     loss_name = "cross-entropy" if view.task == "classify" else \
-        str(params.get("loss") or "loss").upper()
+        str(params.get("loss") or "").upper()
     tgt = view.target or "target"
     budget = (view.pipeline or {}).get("budget") or {}
     parts = []
 
     def draw_loss(ax: Any) -> None:
+        from matplotlib.transforms import blended_transform_factory
+
+        bottom = blended_transform_factory(ax.transData, ax.transAxes)
         for i, col in enumerate(("train_loss", "val_loss")):
             if col in h.columns:
-                ax.plot(epoch, _num(h, col), marker="o", ms=3, color=COLORS[i],
+                y = _num(h, col)
+                ax.plot(epoch, y, marker="o", ms=3, color=COLORS[i],
                         label=col.replace("_", " "))
+                bad = ~np.isfinite(y) & np.isfinite(epoch)
+                if bad.any():  # a NaN / inf loss has no height: mark it on the axis
+                    ax.plot(epoch[bad], np.full(int(bad.sum()), 0.03 + 0.05 * i), ls="none",
+                            marker="x", ms=7, mew=2, color=COLORS[i], transform=bottom,
+                            clip_on=False, label=f"{col.replace('_', ' ')} not finite")
         if budget.get("start_val_loss") is not None:
             ax.plot([0], [float(budget["start_val_loss"])], marker="s", color=COLORS[1],
                     ls="none", label="val loss, untrained start")
@@ -59,13 +68,14 @@ def training_section(view: RunView) -> str:
         ax.set_xlabel("epoch")
         integer_ticks(ax)
         ax.set_ylabel(label(f"{loss_name} loss" if view.task == "classify"
-                            else f"{loss_name} loss (scaled {tgt})"))
+                            else f"{loss_name} loss (scaled {tgt})".lstrip()))
         ax.legend(loc="best")
 
     on = f"on '{tgt}'" if view.task == "classify" else f"on the scaled target '{tgt}'"
     parts.append(figure("loss", draw_loss, f"Training and validation loss per epoch "
-                        f"({loss_name} {on}); dashed red lines: guard events, numbered as in "
-                        "the table below."))
+                        f"({loss_name} {on}".replace("( ", "(") + "); crosses on the axis: "
+                        "a loss that was not finite; dashed red lines: guard events, numbered "
+                        "as in the table below."))
     if "lr" in h.columns:
         lr = _num(h, "lr")
 
@@ -106,7 +116,7 @@ def training_section(view: RunView) -> str:
                           needs="history.csv"))
     parts.append("<h3>Guard events</h3>")
     if events:
-        rows = [(i, e.get("epoch"), e.get("step"), str(e.get("guard") or ""),
+        rows: list[Any] = [(i, e.get("epoch"), e.get("step"), str(e.get("guard") or ""),
                  str(e.get("reason") or ""), str(e.get("message") or ""))
                 for i, e in enumerate(events, 1)]
         parts.append(table(["#", "epoch", "step", "guard", "reason", "what happened"], rows,
