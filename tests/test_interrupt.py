@@ -72,6 +72,19 @@ class _SendSignal(L.Callback):
 OPTS = dict(epochs=4, seed=7, patience=10, lr=5e-3, **FAST)
 
 
+@pytest.fixture(autouse=True)
+def _as_in_a_terminal():
+    """SIGINT and SIGTERM handled as in a terminal: a shell's background job (CI, say)
+    starts with SIGINT ignored, which stop_on_signals rightly leaves alone; a child process
+    started meanwhile gets the default handlers: SIG_IGN would be inherited at exec."""
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    for s, h in before.items():
+        signal.signal(s, h)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_mid_epoch_stops_and_resume_reaches_the_uninterrupted_result(
         signum, seed, tmp_path):
@@ -124,6 +137,16 @@ def test_two_signals_at_one_step_still_end_in_fit_interrupted(seed, tmp_path):
         fit_model(fresh(), train, val, checkpoint_dir=str(tmp_path), callbacks=[sender], **OPTS)
     assert info.value.exit_code == 130 and info.value.epochs_done == 0
     assert not list(tmp_path.iterdir())
+
+
+def test_an_ignored_signal_stays_ignored():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with stop_on_signals() as pending:
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        os.kill(os.getpid(), signal.SIGINT)
+        assert pending.signum is None
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_outside_the_main_thread_nothing_is_installed():

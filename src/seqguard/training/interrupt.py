@@ -108,7 +108,9 @@ def stop_on_signals() -> Iterator[_Pending]:
 
     Yields the object whose ``signum`` the handlers set (``None`` until a signal
     arrives). A second signal raises :class:`FitInterrupted` where the program is.
-    Outside the main thread nothing is installed and ``signum`` stays ``None``.
+    Outside the main thread nothing is installed and ``signum`` stays ``None``; a
+    signal whose handler is ``SIG_IGN`` (SIGINT in a shell's background job) is left
+    ignored.
     """
     pending = _Pending()
     if threading.current_thread() is not threading.main_thread():
@@ -120,8 +122,9 @@ def stop_on_signals() -> Iterator[_Pending]:
             raise FitInterrupted(pending.signum)
         pending.signum = signum
 
-    before = {s: signal.getsignal(s) for s in SIGNALS}
-    for s in SIGNALS:
+    # a signal the process was told to ignore (a background job's SIGINT) stays ignored
+    before = {s: h for s in SIGNALS if (h := signal.getsignal(s)) is not signal.SIG_IGN}
+    for s in before:
         signal.signal(s, handler)
     try:
         yield pending
