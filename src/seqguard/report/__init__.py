@@ -15,9 +15,11 @@ matrix. The page says which parts are missing and why.
 
 Examples
 --------
+From the run directory alone, then with the plots that need the data:
+
 >>> from seqguard.report import report_html          # doctest: +SKIP
->>> html = report_html("runs/demo")                  # from the run directory alone
->>> html = report_html("runs/demo", data="pm25.csv") # plus the plots that need data
+>>> html = report_html("runs/demo")                  # doctest: +SKIP
+>>> html = report_html("runs/demo", data="pm25.csv") # doctest: +SKIP
 """
 
 from __future__ import annotations
