@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from ..errors import InputError, ParameterError, SeqguardError
+from ..errors import ArtifactError, InputError, ParameterError, SeqguardError
 from ..params import EXCLUSIVE, HEADS, exclusive, flag_of, not_for_task
 from ._options import ConfigCommand as _ConfigCommand
 from ._options import choice as _choice
@@ -310,6 +310,73 @@ def diagnose_command(run_dir: str, data: str | None, fmt: str, verbose: bool) ->
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         print_diagnosis(result, _console(), verbose=verbose)
+
+
+@cli.command()
+@click.argument("run_dir")
+def verify(run_dir: str) -> None:
+    """Check RUN_DIR without loading the model: what MANIFEST.json vouches for.
+
+    For every file MANIFEST lists: present, a plain file (no symbolic link), its size
+    and SHA-256; then that each one parses (JSON, the safetensors header, the CSV).
+    Prints one line per file; exit 0 when the run is intact, 2 (naming each problem)
+    otherwise.
+
+    Example: seqguard verify runs/demo
+    """
+    from ..artifact import MANIFEST, verify_run
+    from ..run_checks import check_entries
+
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise InputError(f"{run_dir!r} is not a folder. Pass a run directory written by "
+                         "'seqguard fit'.")
+    problems = check_entries(path) + verify_run(path)
+    if problems:
+        for p in problems[1:]:
+            click.echo(f"problem: {p}", err=True)
+        raise ArtifactError(problems[0] + (f" ({len(problems) - 1} more above)"
+                                           if len(problems) > 1 else ""))
+    files = json.loads((path / MANIFEST).read_text(encoding="utf-8"))["files"]
+    for name, entry in sorted(files.items()):
+        click.echo(f"ok  {name:<24} {entry.get('bytes', 0):>12,} bytes  "
+                   f"sha256 {entry['sha256'][:16]}...")
+    click.echo(f"{run_dir}: {len(files)} file(s) match MANIFEST.json and parse.")
+
+
+@cli.command()
+@click.argument("run_dir")
+@click.argument("data", required=False)
+def report(run_dir: str, data: str | None) -> None:
+    """Write RUN_DIR/report.html: the data, pipeline, training, results and diagnosis.
+
+    With DATA (the file the run was fitted on) the page also holds the plots that need
+    the data: forecasts against actuals, predicted against observed, the missingness
+    heatmap, the per-series table. A complete run gets the page added to MANIFEST.json;
+    a failed fit's folder (exit 4) gets it written beside diagnosis.json.
+
+    Example: seqguard report runs/demo data.csv
+    """
+    import os
+    import tempfile
+
+    from ..artifact import update_run
+    from ..report import REPORT, report_html
+    from ..report.source import read_folder
+
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise InputError(f"{run_dir!r} is not a folder. Pass a run directory written by "
+                         "'seqguard fit'.")
+    html = report_html(path, data=data)
+    if read_folder(path).verified:
+        update_run(path, {REPORT: html})
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=".report.", dir=path)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(html)
+        os.replace(tmp, path / REPORT)
+    click.echo(f"wrote {path / REPORT} ({len(html.encode()) / 1024:,.0f} KB)")
 
 
 # --------------------------------------------------------------------- entry
