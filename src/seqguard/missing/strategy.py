@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 from sklearn.impute import KNNImputer
 
-from .._base import SeriesTransform, as_groups, group_starts
+from .._base import SeriesTransform, as_groups
 from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import DataWarning, InputError, LeakageWarning, did_you_mean, format_list
+from ..layout import block_bounds
 from ._rows import _Rows
 from .channels import (
     OBSERVED_SUFFIX,
@@ -301,7 +302,7 @@ class MissingStrategy(SeriesTransform):
         self._check_columns(X)
         g = as_groups(groups, len(X))
         _, usable, obs = self._apply(X, g, full=False)
-        starts = group_starts(g)
+        starts = block_bounds(g)
         bad = np.r_[0, np.cumsum(~usable)]
         return MissingReport(
             n_rows=len(X),
