@@ -49,13 +49,6 @@ def _block_rolling(x: np.ndarray, starts: np.ndarray, window: int,
         min_periods=min(min_periods, window))
 
 
-def _as_float(x: pd.Series) -> np.ndarray:
-    """Column as float64 with ``±inf`` turned into ``NaN`` (missing)."""
-    a = x.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    a[~np.isfinite(a)] = np.nan
-    return a
-
-
 def _lag(x: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
     """Value ``k`` rows earlier in the same block; NaN before the block start."""
     n = len(x)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._base import SeriesTransform, as_groups
+from .._floats import as_float64
 from ..errors import DataWarning, InputError, format_list
 from .options import PER, _check_choice, check_method
 from .statistics import _stats
@@ -37,7 +38,7 @@ class _BaseScaler(SeriesTransform):
             raise InputError(f"{owner}.fit got no training rows. Pass the training part "
                              "(at least one row) to fit.")
         codes = as_groups(groups, values.shape[0])
-        values = np.where(np.isfinite(values), values, np.nan)
+        values = as_float64(values)
 
         one = np.zeros(1, dtype=np.int64)
         center, spread, n = (a[0] for a in _stats(values, np.zeros(len(values), np.int64),
