@@ -17,6 +17,7 @@ import numpy as np
 from .._base import SeriesTransform, as_groups
 from .._floats import as_float64
 from ..errors import DataWarning, InputError, format_list
+from ..layout import groups_from_bounds
 from .options import PER, _check_choice, check_method
 from .statistics import _stats
 
@@ -66,8 +67,8 @@ class _BaseScaler(SeriesTransform):
             return state
         order = np.argsort(codes, kind="stable")
         sorted_codes = codes[order]
-        uniq, starts, counts = np.unique(sorted_codes, return_index=True, return_counts=True)
-        block = np.repeat(np.arange(len(uniq)), counts)
+        uniq, starts = np.unique(sorted_codes, return_index=True)
+        block = groups_from_bounds(np.r_[starts, len(sorted_codes)])
         c, sp, nk = _stats(values[order], block, starts, method)
         self._check_finite(c, sp, names, uniq)
         unseen = nk == 0
