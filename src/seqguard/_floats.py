@@ -36,12 +36,11 @@ def as_float64(values: Any, *, finite: bool = True, copy: bool = True,
     >>> as_float64(np.array([1.0, -np.inf]), finite=False).tolist()
     [1.0, -inf]
     """
-    copy = copy or finite
+    copy = copy and not finite  # np.where makes the finite result a new array anyway
     if isinstance(values, (pd.Series, pd.DataFrame)):
         a = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=copy)
     else:
         a = np.array(values, dtype=np.float64) if copy else np.asarray(values, dtype=np.float64)
     if finite:
-        ok = np.isfinite(a, out=observed)
-        a[~ok] = np.nan
+        return np.where(np.isfinite(a, out=observed), a, np.nan)
     return a

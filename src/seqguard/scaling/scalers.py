@@ -154,10 +154,11 @@ class Scaler(_BaseScaler):
             float64, same index and columns.
         """
         self._check_columns(X)
-        values = _float_values(X, type(self).__name__, finite=True)
+        out = _float_values(X, type(self).__name__, finite=True)  # a new array
         center, scale = self._params(groups, len(X))
         with np.errstate(invalid="ignore"):
-            out = (values - center) / scale
+            out -= center
+            out /= scale
         return pd.DataFrame(out, index=X.index, columns=X.columns)
 
     def inverse_transform(self, X: pd.DataFrame | ArrayLike, *,
