@@ -124,3 +124,21 @@ def test_continues_series_marks_steps_within_one_series(seed: int) -> None:
     codes = layout.groups_from_bounds(b)
     expected = np.r_[False, codes[1:] == codes[:-1]] if len(codes) else np.zeros(0, bool)
     np.testing.assert_array_equal(layout.continues_series(b), expected)
+
+
+def test_row_ends_with_empty_series() -> None:
+    b = np.array([0, 2, 2, 5, 5, 6], dtype=np.int64)
+    np.testing.assert_array_equal(layout.row_ends(b), np.repeat(b[1:], np.diff(b)))
+    assert layout.row_ends(b, dtype=np.int32).dtype == np.int32
+    assert layout.row_ends(np.zeros(1, dtype=np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_next_observed_rows_is_the_mirror_of_last_observed_rows(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    missing = rng.random(int(rng.integers(0, 30))) < 0.6
+    n = len(missing)
+    expected = [next((j for j in range(i, n) if not missing[j]), n) for i in range(n)]
+    assert layout.next_observed_rows(missing).tolist() == expected
+    mirror = n - 1 - layout.last_observed_rows(missing[::-1])[::-1]
+    np.testing.assert_array_equal(layout.next_observed_rows(missing), mirror)

@@ -40,7 +40,9 @@ __all__ = [
     "last_observed",
     "last_observed_before",
     "last_observed_rows",
+    "next_observed_rows",
     "resolve_bounds",
+    "row_ends",
     "row_starts",
     "series_of_rows",
     "sort_order",
@@ -204,6 +206,17 @@ def row_starts(bounds: np.ndarray, dtype: Any = np.int64) -> np.ndarray:
     return start
 
 
+def row_ends(bounds: np.ndarray, dtype: Any = np.int64) -> np.ndarray:
+    """One past the last row of each row's series (``bounds`` already checked).
+
+    Examples
+    --------
+    >>> row_ends(np.array([0, 2, 2, 5])).tolist()
+    [2, 2, 5, 5, 5]
+    """
+    return np.repeat(bounds[1:].astype(dtype, copy=False), np.diff(bounds))
+
+
 def continues_series(bounds: np.ndarray) -> np.ndarray:
     """True for each row that follows a row of its own series (False at every series start).
 
@@ -244,6 +257,24 @@ def last_observed_rows(missing: np.ndarray) -> np.ndarray:
     idx = np.arange(n, dtype=index_dtype(n))
     idx[missing] = -1
     np.maximum.accumulate(idx, out=idx)
+    return idx
+
+
+def next_observed_rows(missing: np.ndarray) -> np.ndarray:
+    """Row of the first row at or after each row that is not ``missing``; ``n_rows`` for none.
+
+    The mirror of :func:`last_observed_rows` (it looks forward): compare with
+    :func:`row_ends` to stay inside one series.
+
+    Examples
+    --------
+    >>> next_observed_rows(np.array([True, False, True, True])).tolist()
+    [1, 1, 4, 4]
+    """
+    n = len(missing)
+    idx = np.arange(n, dtype=index_dtype(n + 1))
+    idx[missing] = n
+    np.minimum.accumulate(idx[::-1], out=idx[::-1])
     return idx
 
 

@@ -1,8 +1,8 @@
 """Per-series array kernels shared by the feature steps.
 
 Every function here works on float64 arrays holding many series one after the other
-(``starts``: the first row of each series, with the total length appended, as
-:func:`seqguard._base.group_starts` gives it) and never lets a value cross from one
+(``starts``: the first row of each series, with the total length appended: the
+``bounds`` of :mod:`seqguard.layout`) and never lets a value cross from one
 series into the next: trailing rolling windows restarted at every series start, the
 lag within a series, and the sequence of observed values of a column
 (:class:`_Observed`) that the indicators are computed on and held through gaps.
@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 from pandas.api.indexers import BaseIndexer
 
-from .._base import as_groups, group_starts
+from .._base import as_groups
+from ..layout import block_bounds, last_observed_rows, row_starts
 
 
 def _series_starts(groups: Any, n: int) -> np.ndarray:
-    return group_starts(as_groups(groups, n))
+    return block_bounds(as_groups(groups, n))
 
 
 class _BlockWindow(BaseIndexer):
@@ -43,17 +44,9 @@ class _BlockWindow(BaseIndexer):
 def _block_rolling(x: np.ndarray, starts: np.ndarray, window: int,
                    min_periods: int) -> Any:
     """``pd.Series(x).rolling(window, min_periods)`` restarted at every block start."""
-    block_start = np.repeat(starts[:-1], np.diff(starts)).astype(np.int64)
     return pd.Series(x, copy=False).rolling(
-        _BlockWindow(window_size=window, block_start=block_start),
+        _BlockWindow(window_size=window, block_start=row_starts(starts)),
         min_periods=min(min_periods, window))
-
-
-def _as_float(x: pd.Series) -> np.ndarray:
-    """Column as float64 with ``±inf`` turned into ``NaN`` (missing)."""
-    a = x.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    a[~np.isfinite(a)] = np.nan
-    return a
 
 
 def _lag(x: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
@@ -62,7 +55,7 @@ def _lag(x: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
     out = np.full(n, np.nan)
     if k >= n:
         return out
-    pos = np.arange(n) - np.repeat(starts[:-1], np.diff(starts))
+    pos = np.arange(n) - row_starts(starts)
     ok = pos[k:] >= k
     out[k:][ok] = x[:-k][ok]
     return out
@@ -73,21 +66,17 @@ class _Observed:
 
     def __init__(self, x: np.ndarray, starts: np.ndarray) -> None:
         self.n = len(x)
-        self.idx = np.flatnonzero(np.isfinite(x))
+        observed = np.isfinite(x)
+        self.idx = np.flatnonzero(observed)
         self.values = x[self.idx]
         self.ostarts = np.searchsorted(self.idx, starts).astype(np.int64)
-        self.opos = np.arange(len(self.idx)) - np.repeat(self.ostarts[:-1],
-                                                          np.diff(self.ostarts))
-        # For each row: the latest observed value at or before it in the same block.
-        last = np.full(self.n, -1, dtype=np.int64)
-        last[self.idx] = np.arange(len(self.idx))
-        if self.n:
-            last = np.maximum.accumulate(last)
-        row_start = np.repeat(starts[:-1], np.diff(starts))
-        ok = last >= 0
-        ok[ok] = self.idx[last[ok]] >= row_start[ok]
+        self.opos = np.arange(len(self.idx)) - row_starts(self.ostarts)
+        # For each row: the latest observed value at or before it in the same block,
+        # as its place in the observed sequence (observed rows up to it, minus one).
+        last = last_observed_rows(~observed)
+        ok = last >= row_starts(starts, dtype=last.dtype)
         self._rows = np.flatnonzero(ok)
-        self._from = last[ok]
+        self._from = np.cumsum(observed, dtype=np.int64)[ok] - 1
 
     def segments(self) -> Iterable[tuple[int, int]]:
         for a, b in zip(self.ostarts[:-1], self.ostarts[1:]):

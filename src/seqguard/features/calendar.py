@@ -17,6 +17,7 @@ from .._base import as_groups
 from .._fitting import unfitted_on_error
 from .._serialize import register
 from ..errors import DataWarning, InputError, did_you_mean, format_list
+from ..layout import block_bounds, continues_series
 from ._base import _check_column, _FeatureStep
 
 #: Calendar parts and the length of their cycle.
@@ -182,8 +183,8 @@ class Calendar(_FeatureStep):
         ns = t.to_numpy("datetime64[ns]") if t.dt.tz is None else \
             t.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
         ns = ns.astype(np.int64)
-        ok = (g[1:] == g[:-1]) & (ns[1:] != np.iinfo(np.int64).min) & \
-             (ns[:-1] != np.iinfo(np.int64).min)
+        ok = continues_series(block_bounds(g))[1:] & (ns[1:] != np.iinfo(np.int64).min) & \
+            (ns[:-1] != np.iinfo(np.int64).min)
         d = (ns[1:] - ns[:-1])[ok]
         d = d[d > 0]
         return pd.Timedelta(int(np.median(d)), unit="ns") if len(d) else None

@@ -20,10 +20,11 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from .._fitting import unfitted_on_error
+from .._floats import as_float64
 from .._serialize import register
 from ..errors import InputError, did_you_mean
 from ._base import _check_column, _column_map, _FeatureStep
-from ._kernels import _as_float, _block_rolling, _Observed, _series_starts
+from ._kernels import _block_rolling, _Observed, _series_starts
 
 #: Indicator names, their parameters and the defaults.
 INDICATORS: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
@@ -258,7 +259,7 @@ class Indicators(_FeatureStep):
         observed: dict[str, _Observed] = {}
         for c, name, params in self.indicators_:
             if c not in observed:
-                observed[c] = _Observed(_as_float(X[c]), starts)
+                observed[c] = _Observed(as_float64(X[c]), starts)
             obs, p = observed[c], tuple(params)
             for n, v in zip(_indicator_names(c, name, p), _indicator(obs, name, p)):
                 data[n] = obs.to_rows(v)

@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 
 from .._fitting import unfitted_on_error
+from .._floats import as_float64
 from .._serialize import register
 from ._base import _check_column, _column_map, _FeatureStep, _int_list
-from ._kernels import _as_float, _lag, _series_starts
+from ._kernels import _lag, _series_starts
 
 
 @register
@@ -57,7 +58,7 @@ class Lags(_FeatureStep):
         starts = _series_starts(groups, len(X))
         data = {}
         for c, ks in self.lags_.items():
-            x = _as_float(X[c])
+            x = as_float64(X[c])
             for k in ks:
                 data[f"{c}__lag{k}"] = _lag(x, starts, k)
         return self._frame(X, data)

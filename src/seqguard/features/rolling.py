@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 
 from .._fitting import unfitted_on_error
+from .._floats import as_float64
 from .._serialize import register
 from ..errors import InputError, did_you_mean
 from ._base import _check_column, _column_map, _FeatureStep, _int_list
-from ._kernels import _as_float, _block_rolling, _series_starts
+from ._kernels import _block_rolling, _series_starts
 
 ROLLING_STATS = ("mean", "std", "min", "max")
 
@@ -79,7 +80,7 @@ class RollingStats(_FeatureStep):
         starts = _series_starts(groups, len(X))
         data = {}
         for c, ws in self.windows_.items():
-            x = _as_float(X[c])
+            x = as_float64(X[c])
             for w in ws:
                 roll = _block_rolling(x, starts, w, int(self.min_periods))
                 for s in self.stats_:

@@ -1,7 +1,7 @@
 """Row positions and series bounds of one call, shared by the fills and the channels.
 
 ``groups`` holds one series code per row, each series one contiguous block in time
-order (see :mod:`seqguard._base`); :class:`_Rows` gives every row its series' first
+order (see :mod:`seqguard.layout`); :class:`_Rows` gives every row its series' first
 row and end, and the last / next observed row of a column within its series.
 """
 
@@ -9,29 +9,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import group_starts
+from ..layout import block_bounds, last_observed_rows, next_observed_rows, row_ends, row_starts
 
 
 class _Rows:
     """Row positions and series bounds shared by every column of one call."""
 
     def __init__(self, groups: np.ndarray) -> None:
-        starts = group_starts(groups)
-        lengths = np.diff(starts)
+        starts = block_bounds(groups)
         self.n = len(groups)
         self.starts = starts
         self.idx = np.arange(self.n, dtype=np.int64)
-        self.start = np.repeat(starts[:-1], lengths)
-        self.end = np.repeat(starts[1:], lengths)
+        self.start = row_starts(starts)
+        self.end = row_ends(starts)
 
     def last_observed(self, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Index of the last observed row at or before each row, and whether it exists."""
-        last = np.maximum.accumulate(np.where(o, self.idx, -1)) if self.n else self.idx
+        last = last_observed_rows(~o)
         return last, last >= self.start
 
     def next_observed(self, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Index of the next observed row at or after each row, and whether it exists."""
-        if not self.n:
-            return self.idx, np.zeros(0, dtype=bool)
-        nxt = np.minimum.accumulate(np.where(o, self.idx, self.n)[::-1])[::-1]
+        nxt = next_observed_rows(~o)
         return nxt, nxt < self.end

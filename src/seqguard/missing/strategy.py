@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 from sklearn.impute import KNNImputer
 
-from .._base import SeriesTransform, as_groups, group_starts
+from .._base import SeriesTransform, as_groups
 from .._fitting import unfitted_on_error
+from .._floats import as_float64
 from .._serialize import register
 from ..errors import DataWarning, InputError, LeakageWarning, did_you_mean, format_list
+from ..layout import block_bounds
 from ._rows import _Rows
 from .channels import (
     OBSERVED_SUFFIX,
@@ -301,7 +303,7 @@ class MissingStrategy(SeriesTransform):
         self._check_columns(X)
         g = as_groups(groups, len(X))
         _, usable, obs = self._apply(X, g, full=False)
-        starts = group_starts(g)
+        starts = block_bounds(g)
         bad = np.r_[0, np.cumsum(~usable)]
         return MissingReport(
             n_rows=len(X),
@@ -375,7 +377,8 @@ class MissingStrategy(SeriesTransform):
         """The columns as a float64 (rows × columns) array, ±inf kept."""
         if not cols:
             return np.empty((len(X), 0), dtype=np.float64)
-        return np.column_stack(_column_arrays(X, names, cols))
+        return np.column_stack([as_float64(X.iloc[:, names.index(c)], finite=False)
+                                for c in cols])
 
     def _knn_imputer(self, k: int) -> KNNImputer:
         cache = self.__dict__.setdefault("_knn_cache", {})
@@ -400,11 +403,9 @@ class MissingStrategy(SeriesTransform):
         g = as_groups(groups, len(X))
         rows = _Rows(g)
         names = [str(c) for c in X.columns]
-        cols = _column_arrays(X, names, self.columns_)
-        obs = np.empty((len(X), len(cols)), dtype=bool, order="F")
-        for j, col in enumerate(cols):
-            o = np.isfinite(col, out=obs[:, j])
-            col[~o] = np.nan
+        obs = np.empty((len(X), len(self.columns_)), dtype=bool, order="F")
+        cols = [as_float64(X.iloc[:, names.index(c)], observed=obs[:, j])
+                for j, c in enumerate(self.columns_)]
         usable = np.ones(len(X), dtype=bool)
         specs = {c: parse_missing(self.methods_[c]) for c in self.columns_}
 
@@ -449,12 +450,3 @@ class MissingStrategy(SeriesTransform):
                 values[self.since_channels_[c]] = since_channel(rows, last)
         return values, usable, obs
 
-
-def _column_arrays(X: pd.DataFrame, names: list[str], cols: list[str]) -> list[np.ndarray]:
-    """Each named column as a fresh contiguous float64 array (NA → NaN, ±inf kept)."""
-    out = []
-    for c in cols:
-        series = X.iloc[:, names.index(c)]
-        out.append(np.array(series.to_numpy(dtype=np.float64, na_value=np.nan),
-                            dtype=np.float64, copy=True))
-    return out

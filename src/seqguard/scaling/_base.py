@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from .._base import SeriesTransform, as_groups
+from .._floats import as_float64
 from ..errors import DataWarning, InputError, format_list
+from ..layout import groups_from_bounds
 from .options import PER, _check_choice, check_method
 from .statistics import _stats
 
@@ -37,7 +39,7 @@ class _BaseScaler(SeriesTransform):
             raise InputError(f"{owner}.fit got no training rows. Pass the training part "
                              "(at least one row) to fit.")
         codes = as_groups(groups, values.shape[0])
-        values = np.where(np.isfinite(values), values, np.nan)
+        values = as_float64(values)
 
         one = np.zeros(1, dtype=np.int64)
         center, spread, n = (a[0] for a in _stats(values, np.zeros(len(values), np.int64),
@@ -65,8 +67,8 @@ class _BaseScaler(SeriesTransform):
             return state
         order = np.argsort(codes, kind="stable")
         sorted_codes = codes[order]
-        uniq, starts, counts = np.unique(sorted_codes, return_index=True, return_counts=True)
-        block = np.repeat(np.arange(len(uniq)), counts)
+        uniq, starts = np.unique(sorted_codes, return_index=True)
+        block = groups_from_bounds(np.r_[starts, len(sorted_codes)])
         c, sp, nk = _stats(values[order], block, starts, method)
         self._check_finite(c, sp, names, uniq)
         unseen = nk == 0

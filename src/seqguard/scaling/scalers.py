@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from .._floats import as_float64
 from .._serialize import register
 from ..errors import InputError, format_list
 from ._base import _BaseScaler
@@ -54,7 +55,8 @@ def get_scaler(spec: str, *, per: str = "global", target: bool = False,
     return (TargetScaler if target else Scaler)(method=method, per=per)
 
 
-def _float_values(X: pd.DataFrame, owner: str) -> np.ndarray:
+def _float_values(X: pd.DataFrame, owner: str, *, finite: bool = False) -> np.ndarray:
+    """The numeric columns of ``X`` as float64, NA as NaN (and ±inf too with ``finite``)."""
     bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     if bad:
         raise InputError(
@@ -62,7 +64,7 @@ def _float_values(X: pd.DataFrame, owner: str) -> np.ndarray:
             f"{'is' if len(bad) == 1 else 'are'} {X[bad[0]].dtype}. Encode categorical "
             "columns first, or leave them out of the scaled columns."
         )
-    return X.to_numpy(dtype=np.float64, na_value=np.nan)
+    return as_float64(X, finite=finite, copy=False)
 
 
 @register
@@ -152,10 +154,11 @@ class Scaler(_BaseScaler):
             float64, same index and columns.
         """
         self._check_columns(X)
-        values = _float_values(X, type(self).__name__)
+        out = _float_values(X, type(self).__name__, finite=True)  # a new array
         center, scale = self._params(groups, len(X))
         with np.errstate(invalid="ignore"):
-            out = (np.where(np.isfinite(values), values, np.nan) - center) / scale
+            out -= center
+            out /= scale
         return pd.DataFrame(out, index=X.index, columns=X.columns)
 
     def inverse_transform(self, X: pd.DataFrame | ArrayLike, *,
@@ -282,7 +285,7 @@ class TargetScaler(_BaseScaler):
             if bad:
                 raise InputError(f"TargetScaler.{stage}: the target must be numeric, got "
                                  f"{bad[0]}. Pass a numeric target column.")
-            return y.to_numpy(dtype=np.float64, na_value=np.nan)
+            return as_float64(y, finite=False, copy=False)
         try:
             return np.asarray(y, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -303,7 +306,7 @@ class TargetScaler(_BaseScaler):
         if inverse:
             return values * scale + center
         with np.errstate(invalid="ignore"):
-            return (np.where(np.isfinite(values), values, np.nan) - center) / scale
+            return (as_float64(values) - center) / scale
 
     def transform(self, y: ArrayLike, *, groups: ArrayLike | None = None) -> np.ndarray:
         """Scale targets: ``(y - center) / scale``; NaN and ±inf become NaN.
