@@ -872,3 +872,41 @@ def test_outputs_promised_finite_are_finite(case):
     for k, values in enumerate(arrays):
         values = np.asarray(values, dtype=np.float64)
         assert values.size and np.isfinite(values).all(), f"output {k} has NaN or inf"
+
+
+# ------------------------------------------------ every declared parameter is checked
+def _declared_with_a_check():
+    from seqguard.params import ANY, ESTIMATOR_PARAMS, PIPELINE_PARAMS
+
+    cases = []
+    for owner, params in ((Forecaster, ESTIMATOR_PARAMS), (SequenceTagger, ESTIMATOR_PARAMS),
+                          (SequenceClassifier, ESTIMATOR_PARAMS), (Pipeline, PIPELINE_PARAMS)):
+        for p in params:
+            if ANY not in p.accepts:
+                cases.append(pytest.param(owner, p.name, id=f"{owner.__name__}-{p.name}"))
+    return cases
+
+
+class _NotAValue:
+    def __repr__(self) -> str:
+        return "<not a value>"
+
+
+@pytest.mark.parametrize("owner, name", _declared_with_a_check())
+def test_an_invalid_value_for_every_declared_parameter_is_refused_with_the_template(
+        owner, name):
+    from seqguard.errors import ParameterError
+
+    obj = owner("y")
+    obj.set_params(**{name: _NotAValue()})
+    with pytest.raises(ParameterError) as info:
+        obj.fit(_series_frame(40))  # the check comes before any work on the data
+    message = str(info.value)
+    assert message.startswith(f"The '{name}' parameter of {owner.__name__} must be ")
+    assert message.endswith("Got <not a value> instead.")
+
+
+def test_the_declarations_are_covered():
+    names = {c.id for c in _declared_with_a_check()}
+    assert {"Forecaster-lr", "Forecaster-scaler", "Pipeline-missing",
+            "SequenceClassifier-pool"} <= names
