@@ -89,3 +89,13 @@ def test_report_writes_report_html_into_the_manifest(fitted, tmp_path, capsys):
     code, _, err = _run(["verify", str(run)], capsys)
     assert code == 0, err
     seqguard.load(run)  # still a valid run
+
+
+def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path):
+    from seqguard.artifact import write_atomic
+
+    target = tmp_path / "report.html"
+    target.write_text("old")
+    write_atomic(target, "<!doctype html>new")
+    assert target.read_text() == "<!doctype html>new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

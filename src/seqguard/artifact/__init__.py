@@ -53,6 +53,7 @@ non-empty directory that is not a run, an existing run without ``overwrite``) is
 from __future__ import annotations
 
 from .ensemble import load_member, member_files, member_history_name, member_weights_name
+from .files import write_atomic
 from .layout import FORMAT, FORMAT_VERSION, HISTORY, JSON_FILES, MANIFEST, MODEL, REQUIRED_FILES
 from .manifest import _sha256
 from .reader import Run, load_run, verify_run
@@ -70,4 +71,5 @@ __all__ = [
     "save_run",
     "update_run",
     "verify_run",
+    "write_atomic",
 ]

@@ -48,3 +48,24 @@ def _write_bytes(path: Path, data: bytes | str) -> None:
         f.write(raw)
         f.flush()
         os.fsync(f.fileno())
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` through a temporary sibling renamed into place: a
+    reader sees the old file or the whole new one, never half of it. For a file beside
+    a folder that has no manifest (the report of a failed fit); a complete run's files
+    go through :func:`~seqguard.artifact.update_run`."""
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        _write_bytes(Path(tmp), data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync(path.parent)
+    return path

@@ -113,7 +113,8 @@ def _check_contents(run_dir: Path) -> list[str]:
 def verify_run(run_dir: str | os.PathLike[str]) -> list[str]:
     """Check a run directory without loading the model; list the problems found.
 
-    Checks the manifest (format and version), that every required file is listed and
+    Checks that the folder holds plain files only (no symbolic link), the manifest
+    (format and version), that every required file is listed and
     present, every listed file's SHA-256 and size, and then that each file parses
     (JSON, the safetensors header, the CSV).
 
@@ -127,11 +128,14 @@ def verify_run(run_dir: str | os.PathLike[str]) -> list[str]:
         One sentence per problem, naming the file and the fix; empty when the run is
         intact.
     """
+    from ..run_checks import check_entries
+
     run_dir = Path(run_dir)
+    links = check_entries(run_dir) if run_dir.is_dir() else []
     m, problems = _read_manifest(run_dir)
     if m is None:
-        return problems
-    problems = _check_files(run_dir, m)
+        return links + problems
+    problems = links + _check_files(run_dir, m)
     if problems:
         return problems
     return _check_contents(run_dir)

@@ -325,13 +325,12 @@ def verify(run_dir: str) -> None:
     Example: seqguard verify runs/demo
     """
     from ..artifact import MANIFEST, verify_run
-    from ..run_checks import check_entries
 
     path = Path(run_dir)
     if not path.is_dir():
         raise InputError(f"{run_dir!r} is not a folder. Pass a run directory written by "
                          "'seqguard fit'.")
-    problems = check_entries(path) + verify_run(path)
+    problems = verify_run(path)
     if problems:
         for p in problems[1:]:
             click.echo(f"problem: {p}", err=True)
@@ -357,10 +356,7 @@ def report(run_dir: str, data: str | None) -> None:
 
     Example: seqguard report runs/demo data.csv
     """
-    import os
-    import tempfile
-
-    from ..artifact import update_run
+    from ..artifact import update_run, write_atomic
     from ..report import REPORT, report_html
     from ..report.source import read_folder
 
@@ -372,10 +368,7 @@ def report(run_dir: str, data: str | None) -> None:
     if read_folder(path).verified:
         update_run(path, {REPORT: html})
     else:
-        fd, tmp = tempfile.mkstemp(prefix=".report.", dir=path)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(html)
-        os.replace(tmp, path / REPORT)
+        write_atomic(path / REPORT, html)
     click.echo(f"wrote {path / REPORT} ({len(html.encode()) / 1024:,.0f} KB)")
 
 
