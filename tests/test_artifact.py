@@ -295,7 +295,8 @@ def test_existing_non_run_directory_refused(tmp_path, parts):
     (d / "important.csv").write_text("a,b\n1,2\n")
     for overwrite in (False, True):
         with pytest.raises(InputError, match=r"'.*mydata' is not empty and is not a seqguard "
-                                             r"run directory; refusing to write into it\. "
+                                             r"run directory \(it holds 'important\.csv'\); "
+                                             r"refusing to write into it\. "
                                              r"Choose a new or empty directory"):
             save_run(d, **parts, overwrite=overwrite)
     assert [p.name for p in d.iterdir()] == ["important.csv"]

@@ -170,7 +170,10 @@ def test_failed_fit_folder_renders_what_exists(tmp_path, capsys, monkeypatch):
     code, _, _ = run_cli(["fit", str(data), "--target", "pm2.5", "--series-col", "site",
                           "--input-len", "8", "--horizon", "3", "--quiet", "--out", str(out)],
                          capsys)
-    assert code == 4 and sorted(p.name for p in out.iterdir()) == ["diagnosis.json"]
+    # exit 4 writes the diagnosis and the page of the failed run beside it
+    assert code == 4 and sorted(p.name for p in out.iterdir()) == ["diagnosis.json",
+                                                                   "report.html"]
+    assert "Training failed" in (out / "report.html").read_text(encoding="utf-8")
     view = read_folder(out)
     assert view.failed and not view.verified and "metrics.json" in view.missing
     page = Page(report_html(out))

@@ -37,7 +37,8 @@ Guarantees:
 Modules: :mod:`~seqguard.artifact.layout` (the file names), :mod:`~.files` (strict
 JSON and durable writes), :mod:`~.manifest` (SHA-256 and the manifest),
 :mod:`~.weights` (safetensors), :mod:`~.writer` (:func:`save_run`,
-:func:`update_run`), :mod:`~.reader` (:class:`Run`, :func:`load_run`,
+:func:`update_run`, :func:`save_failed`), :mod:`~.target` (:func:`folder_state`:
+what an output folder holds), :mod:`~.reader` (:class:`Run`, :func:`load_run`,
 :func:`verify_run`), :mod:`~.ensemble` (the files of ensemble members).
 
 Errors: a problem with an existing run directory (missing file, altered file,
@@ -57,7 +58,8 @@ from .files import write_atomic
 from .layout import FORMAT, FORMAT_VERSION, HISTORY, JSON_FILES, MANIFEST, MODEL, REQUIRED_FILES
 from .manifest import _sha256
 from .reader import Run, load_run, verify_run
-from .writer import save_run, update_run
+from .target import folder_state
+from .writer import save_failed, save_run, update_run
 
 __all__ = [
     "FORMAT",
@@ -65,9 +67,11 @@ __all__ = [
     "MANIFEST",
     "REQUIRED_FILES",
     "Run",
+    "folder_state",
     "load_member",
     "load_run",
     "member_files",
+    "save_failed",
     "save_run",
     "update_run",
     "verify_run",

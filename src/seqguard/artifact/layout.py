@@ -11,6 +11,8 @@ HISTORY = "history.csv"
 JSON_FILES = ("pipeline.json", "metrics.json", "audit.json", "diagnosis.json")
 #: Every file a run directory must hold besides the manifest.
 REQUIRED_FILES: tuple[str, ...] = (MODEL, *JSON_FILES, HISTORY)
+#: What a failed fit (exit 4) leaves in its output folder, and nothing else.
+FAILED_FILES = frozenset({"diagnosis.json", "report.html"})
 _SORTED_JSON = {"pipeline.json", MANIFEST}
 _CHUNK = 1 << 20
 

@@ -18,7 +18,8 @@ from safetensors.torch import save_file
 from ..errors import InputError
 from .files import _fsync, _write_bytes, _write_json
 from .layout import HISTORY, JSON_FILES, MANIFEST, MODEL, REQUIRED_FILES
-from .manifest import _is_run, _manifest, _manifest_or_raise
+from .manifest import _manifest, _manifest_or_raise
+from .target import folder_state, foreign_entries
 from .weights import _check_state_dict
 
 
@@ -51,23 +52,24 @@ def _check_extra_names(extra_files: Mapping[str, Any]) -> None:
 
 
 def _check_target(run_dir: Path, overwrite: bool) -> bool:
-    """Validate the output path; return True when an old run/empty dir must be replaced."""
-    if not run_dir.exists() and not run_dir.is_symlink():
+    """Validate the output path; return True when what is there must be replaced
+    (an empty folder, or with ``overwrite`` a run or a failed fit's folder)."""
+    state = folder_state(run_dir)
+    if state == "missing":
         if not run_dir.parent.is_dir():
             raise InputError(f"cannot write the run to {str(run_dir)!r}: its parent folder "
                              f"{str(run_dir.parent)!r} does not exist. Create it first.")
         return False
-    if not run_dir.is_dir() or run_dir.is_symlink():
+    if state == "file":
         raise InputError(f"cannot write the run to {str(run_dir)!r}: it exists and is not a "
                          "directory. Choose another output directory.")
-    if not any(run_dir.iterdir()):
-        return True
-    if not _is_run(run_dir):
+    if state == "foreign":
         raise InputError(f"{str(run_dir)!r} is not empty and is not a seqguard run "
-                         "directory; refusing to write into it. Choose a new or empty "
-                         "directory for the run.")
-    if not overwrite:
-        raise InputError(f"{str(run_dir)!r} already holds a seqguard run. Choose another "
+                         f"directory (it holds {foreign_entries(run_dir)}); refusing to "
+                         "write into it. Choose a new or empty directory for the run.")
+    if state in ("run", "failed") and not overwrite:
+        what = "a seqguard run" if state == "run" else "the diagnosis of a failed fit"
+        raise InputError(f"{str(run_dir)!r} already holds {what}. Choose another "
                          "directory, or pass overwrite=True to replace it.")
     return True
 
@@ -136,6 +138,11 @@ def save_run(run_dir: str | os.PathLike[str], *, state_dict: Mapping[str, torch.
     tmp = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.tmp-{os.getpid()}-", dir=parent))
     old: Path | None = None
     try:
+        # mkdtemp makes the folder private (0700); a run directory is meant to be shared,
+        # so it gets the permissions any new folder gets here (the umask's)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
         for name, doc in docs.items():
             _write_json(tmp / name, doc)
         buf = io.StringIO()
@@ -234,3 +241,46 @@ def update_run(run_dir: str | os.PathLike[str], files: Mapping[str, Any]) -> Pat
         raise
     _fsync(run_dir)
     return run_dir
+
+
+# ----------------------------------------------------------------- a failed fit
+def save_failed(run_dir: str | os.PathLike[str], diagnosis: dict[str, Any]) -> Path:
+    """Save the diagnosis of a failed fit (exit 4) where the run would have gone.
+
+    ``run_dir`` missing, empty, or holding an earlier failed fit: ``diagnosis.json`` is
+    written there (a stale ``report.html`` beside it removed). ``run_dir`` holding a
+    finished run: that run is kept as it is, and the diagnosis goes to the sibling
+    ``<run_dir>.failed`` instead, so a failed retrain loses nothing.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder that holds the new ``diagnosis.json``.
+
+    Raises
+    ------
+    InputError
+        The folder holds files that are not seqguard's, or is not a folder.
+    """
+    run_dir = Path(run_dir)
+    folder = run_dir
+    if folder_state(run_dir) == "run":
+        folder = run_dir.with_name(run_dir.name + ".failed")
+    state = folder_state(folder)
+    if state in ("foreign", "file", "run"):
+        raise InputError(f"cannot save the diagnosis of the failed fit to {str(folder)!r}: "
+                         f"it holds {foreign_entries(folder) if state != 'file' else 'a file'}"
+                         ". Choose another --out.")
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        (folder / "report.html").unlink()
+    part = folder / f".diagnosis.json.tmp-{os.getpid()}"
+    try:
+        _write_json(part, diagnosis, name="diagnosis.json")
+        os.replace(part, folder / "diagnosis.json")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+    _fsync(folder)
+    return folder

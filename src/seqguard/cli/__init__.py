@@ -16,9 +16,11 @@ from the declarations of :mod:`seqguard.params` (:mod:`seqguard.cli._options`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from ._options import choice as _choice
 from ._options import declared_options, estimator_params
 from ._options import read_options as _read_options
 from ._options import schema_options as _schema_options
+from ._outdir import check_out_file, claim_out, describe_os_error
 from ._output import (
     _audit_gate,
     _console,
@@ -140,58 +143,46 @@ def _estimator(target: str, task: str, quiet: bool, kw: dict[str, Any]) -> Any:
                **params)
 
 
-def _check_out(out: str, overwrite: bool, resume: bool) -> Path:
-    from ..artifact import verify_run
-
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"--out '{out}' is a file. Pass a folder for the run directory.")
-    if path.is_dir() and any(path.iterdir()) and not (overwrite or resume):
-        is_run = (path / "MANIFEST.json").exists() and not verify_run(path)
-        what = "a seqguard run" if is_run else "files"
-        raise InputError(f"--out '{out}' already holds {what}. Pass --overwrite to replace "
-                         "it, or choose another folder.")
-    return path
-
-
 def _run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite: bool,
              resume: bool, kw: dict[str, Any], verbose: bool = False) -> None:
+    import shutil
+
+    from ..artifact import save_failed, update_run, write_atomic
     from ..errors import TrainingFailed
-    from ..metrics import json_safe
+    from ..report import REPORT
+    from ..training.failure import failure_diagnosis
 
     if quiet and verbose:
         raise InputError("--quiet and --verbose ask for opposite things. Pass one of them.")
-    path = _check_out(out, overwrite, resume)
     est = _estimator(target, task, quiet, kw)
-    ckpt = path.parent / f".{path.name}.checkpoints"
     show_audit = _audit_gate(quiet=quiet, ignore=bool(kw.get("ignore_audit")),
                              verbose=verbose)
     given = {k: kw.get(k) for k in ("val_data", "test_data")}
-    try:
-        # a TrainingWarning ("still falling at the last epoch") prints through main's
-        # warning hook as one "warning:" line, like every other warning
-        est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit, **given)
-    except TrainingFailed as exc:
-        # exit 4: the diagnosis is saved (DESIGN.md), the guards' findings and events with it
-        result = getattr(exc, "result", None)
-        history = getattr(result, "history", None)
-        diagnosis = {"error": str(exc),
-                     "findings": list(getattr(result, "findings", None) or []),
-                     "events": list(getattr(result, "events", None) or []),
-                     "history": history.to_dict("records") if history is not None else []}
-        path.mkdir(parents=True, exist_ok=True)
-        tmp = path / ".diagnosis.json.tmp"
-        tmp.write_text(json.dumps(json_safe(diagnosis), indent=2, default=str))
-        tmp.replace(path / "diagnosis.json")
-        if not quiet:
-            for f in diagnosis["findings"]:
-                click.echo(f"{f.get('severity', 'error')}: {f.get('message', '')}", err=True)
-        raise
-    path.parent.mkdir(parents=True, exist_ok=True)
-    est.save(path, overwrite=overwrite or resume or path.exists())
-    import shutil
-
-    shutil.rmtree(ckpt, ignore_errors=True)
+    # --out settled (and locked) before anything is read or trained: _outdir's table
+    with claim_out(out, overwrite=overwrite, resume=resume) as path, _terminable():
+        ckpt = path.parent / f".{path.name}.checkpoints"
+        try:
+            # a TrainingWarning ("still falling at the last epoch") prints through main's
+            # warning hook as one "warning:" line, like every other warning
+            est.fit(data, checkpoint_dir=str(ckpt), resume=resume, on_audit=show_audit,
+                    **given)
+        except TrainingFailed as exc:
+            # exit 4: the diagnosis is saved (DESIGN.md), the guards' findings and events
+            # with it; a finished run already in --out is kept (save_failed)
+            diagnosis = failure_diagnosis(exc)
+            folder = save_failed(path, diagnosis)
+            _write_report(folder, None, None, write_atomic)
+            if not quiet:
+                for f in diagnosis["findings"]:
+                    click.echo(f"{f.get('severity', 'error')}: {f.get('message', '')}",
+                               err=True)
+                if folder != path:
+                    click.echo(f"note: the run in '{path}' is kept as it was; the "
+                               f"diagnosis of this fit is in '{folder}'.", err=True)
+            raise
+        est.save(path, overwrite=True)  # what --out holds was settled by claim_out
+        shutil.rmtree(ckpt, ignore_errors=True)
+        _write_report(path, data, est, lambda p, html: update_run(p.parent, {REPORT: html}))
     if not quiet:
         click.echo(est.grid_summary())
         base = getattr(est, "baseline_summary", lambda: None)()
@@ -201,6 +192,42 @@ def _run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite
     if not quiet:
         _print_scores(est.metrics_, est.get_params())
         click.echo(f"run directory: {path}")
+
+
+@contextlib.contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM before or after training (reading, preparing, saving) ends like SIGTERM
+    during training, as :class:`~seqguard.training.FitInterrupted` (exit 143, the
+    ``interrupted:`` line, the lock released), not as a silent kill. Training installs
+    its own handler, which stops at a step boundary with a checkpoint."""
+    import signal
+
+    from ..training.interrupt import FitInterrupted
+
+    def stop(signum: int, frame: Any) -> None:
+        raise FitInterrupted(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _write_report(folder: Path, data: Any, est: Any, write: Any) -> None:
+    """report.html into ``folder`` through ``write(path, html)``; a report that cannot be
+    drawn is one warning, never the end of a fit whose run is saved."""
+    from ..report import REPORT, report_html
+
+    try:
+        write(folder / REPORT, report_html(folder, data=data, estimator=est))
+    except Exception as exc:  # noqa: BLE001 - the run is saved; the page is a view of it
+        warnings.warn(f"report.html was not written ({type(exc).__name__}: {exc}); run "
+                      f"'seqguard report {folder}' to try again.", stacklevel=1)
 
 
 @cli.command(cls=_ConfigCommand)
@@ -230,6 +257,8 @@ def predict(run_dir: str, data: str, out: str | None, future: bool) -> None:
     """Predict DATA with the run in RUN_DIR (the same preprocessing as at fit)."""
     from ..estimator import Forecaster, load
 
+    if out:
+        check_out_file(out)  # before the model runs
     est = load(run_dir)
     if not future:
         frame = est.predict(data)
@@ -239,9 +268,9 @@ def predict(run_dir: str, data: str, out: str | None, future: bool) -> None:
         raise InputError(f"--future forecasts beyond the data, but '{run_dir}' is a "
                          f"{est.task} run. Leave out --future.")
     if out:
-        tmp = Path(out).with_name(f".{Path(out).name}.tmp")
-        frame.to_csv(tmp, index=False)
-        tmp.replace(out)
+        from ..artifact import write_atomic
+
+        write_atomic(check_out_file(out), frame.to_csv(index=False))
     else:
         click.echo(frame.to_csv(index=False), nl=False)
 
@@ -305,7 +334,11 @@ def diagnose_command(run_dir: str, data: str | None, fmt: str, verbose: bool) ->
     from ..diagnose import diagnose, print_diagnosis, save_diagnosis
 
     result = diagnose(run_dir, data)
-    save_diagnosis(run_dir, result)
+    try:
+        save_diagnosis(run_dir, result)
+    except OSError as exc:  # a read-only run: the findings still print
+        warnings.warn(f"the findings are not saved in {run_dir}/diagnosis.json "
+                      f"({describe_os_error(exc)})", stacklevel=1)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -373,8 +406,18 @@ def report(run_dir: str, data: str | None) -> None:
 
 
 # --------------------------------------------------------------------- entry
+def _interrupted_line(exc: Any) -> str:
+    """``interrupted: resume with --resume ...`` for a fit stopped by SIGINT or SIGTERM."""
+    import signal
 
-# --------------------------------------------------------------------- entry
+    name = signal.Signals(exc.signum).name
+    done = f"stopped by {name} after {exc.epochs_done} epoch(s)"
+    if exc.checkpoint_dir:
+        return (f"interrupted: resume with --resume ({done}; the same command with "
+                f"--resume continues from the checkpoint in {exc.checkpoint_dir}).")
+    return f"interrupted: {done}; there is no checkpoint, so run the fit again."
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turning user errors into one line and exit 2."""
     previous = warnings.showwarning
@@ -408,11 +451,15 @@ def _main(argv: list[str] | None) -> None:
         click.echo(f"error: {exc.render(flag_of)}", err=True)
         sys.exit(exc.exit_code)
     except SeqguardError as exc:
-        click.echo(f"error: {exc}", err=True)
+        signum = getattr(exc, "signum", None)  # FitInterrupted, without importing torch
+        click.echo(f"error: {exc}" if signum is None else _interrupted_line(exc), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("error: interrupted.", err=True)
         sys.exit(130)
+    except OSError as exc:  # read-only, disk full, a missing folder: one line, exit 2
+        click.echo(f"error: {describe_os_error(exc)}", err=True)
+        sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     sys.exit(0)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +33,12 @@ class _ModelBuilding:
             return getattr(self, "AUTO_STATIC", None) if self.task == "classify" else None
         return s
 
-    def _build_model(self, prep: Prepared) -> SequenceModel:
+    def _build_model(self, prep: Prepared, *, meta: bool = False) -> SequenceModel:
+        """The model for ``prep``; with ``meta``, built on torch's ``meta`` device (shapes
+        only, no memory: what :func:`~seqguard.training.resources.check_model_fits`
+        measures before the real one is built)."""
+        import torch
+
         from ..models import SequenceModel, grud_channels_from_names, warn_activation
 
         kw: dict[str, Any] = {}
@@ -59,10 +65,14 @@ class _ModelBuilding:
         if kind == "grud":
             since = getattr(self.pipeline_.missing_, "since_transform_", "log1p")
             kw["grud_channels"] = grud_channels_from_names(prep.feature_names, since)
-        model = SequenceModel(
-            n_features=prep.X.shape[1], task=self.task, model=kind, hidden=self.hidden,
-            layers=self.layers, dropout=self._resolve_dropout(), bidirectional=self.bidirectional,
-            head_layers=self.head_layers, **kw)
+        kw.update(n_features=prep.X.shape[1], task=self.task, model=kind, hidden=self.hidden,
+                  layers=self.layers, dropout=self._resolve_dropout(),
+                  bidirectional=self.bidirectional, head_layers=self.head_layers)
+        if meta:  # its warnings come once, from the real model
+            with torch.device("meta"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return SequenceModel(**kw)
+        model = SequenceModel(**kw)
         if self.activation and self.task != "classify":
             y = prep.y[prep.part == 0]
             y = y[np.isfinite(y)]

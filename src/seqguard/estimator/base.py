@@ -132,10 +132,16 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
         """
         from ..audit import audit
         from ..training import fit_model, resolve_batch_size, steps_per_epoch, still_improving
+        from ..training.devices import resolve_devices
+        from ..training.resources import check_model_fits
         from ..windows import WindowLoader
 
         pipe = self.make_pipeline()
         pipe._check_specs()  # the spec strings' grammar, before any work
+        # Lightning's options, on this machine, before any data is read
+        self.hardware_ = resolve_devices(type(self).__name__, accelerator=self.accelerator,
+                                        devices=self.devices, strategy=self.strategy,
+                                        precision=self.precision)
         n_members = int(self.ensemble)
         self._check_parts(test_data, val_data)
         table, facts = self._table(data, fit=True)
@@ -168,6 +174,10 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
             y_train = prep.y[(prep.part == TRAIN) & np.isfinite(prep.y)]
             stats = {"mean": float(y_train.mean()), "std": float(y_train.std())} \
                 if len(y_train) else None
+        # memory and disk for this model, before any training time is spent
+        check_model_fits(self._build_model(prep, meta=True), owner=type(self).__name__,
+                         batch_size=self._batch_size, input_len=int(self.input_len or 1),
+                         checkpoint_dir=checkpoint_dir, members=n_members)
         members = []
         for k in range(n_members):  # --ensemble K: seeds seed..seed+K-1, same data
             seed = int(self.seed) + k
@@ -321,6 +331,8 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
             "n_windows": self.n_windows_,
             "freq": freq_to_json(getattr(self, "freq_", None)),
             "budget": _jsonable(getattr(self, "budget_", {})),
+            # what Lightning resolved --accelerator/--devices/--strategy to on this machine
+            "hardware": getattr(self, "hardware_", None),
             "given_data": getattr(self, "given_data_", {}),
             "state": self._state(),
             "versions": _versions(),
