@@ -267,7 +267,7 @@ def test_too_little_free_space_is_refused_before_training(data, tmp_path, capsys
 
 def test_a_full_disk_while_saving_keeps_the_previous_run(finished, data, tmp_path, capsys,
                                                          monkeypatch):
-    import seqguard.artifact.writer as writer
+    from seqguard.artifact import writer
 
     run = _copy(finished, tmp_path / "run")
     before = _digest(run)
