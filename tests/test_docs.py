@@ -202,6 +202,12 @@ def test_fence_flags_are_known() -> None:
     assert not bad
 
 
+def test_shell_examples_are_console_blocks() -> None:
+    """Shell examples are ``console`` blocks (run); an ``sh`` / ``bash`` block would not be."""
+    shell = [b.where for p in PAGES for b in fences(p) if b.lang in ("sh", "bash", "shell")]
+    assert not shell, f"write these as ```console blocks with '$ ' lines: {shell}"
+
+
 # ------------------------------------------------------------------ the harness itself
 def _block(tmp_path: Path, text: str) -> Block:
     page = tmp_path / "page.md"
@@ -304,6 +310,20 @@ def test_troubleshooting_codes_exist(page: Path) -> None:
     assert not unknown, f"{page.name}: not finding codes of seqguard.findings.CODES: {unknown}"
     findings_md = (DOCS / "findings.md").read_text(encoding="utf-8")
     assert all(f"`{c}`" in findings_md for c in codes)
+
+
+_SNAKE = re.compile(r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`")
+
+
+@pytest.mark.parametrize("page", sorted(TROUBLE.glob("*.md")), ids=lambda p: p.name)
+def test_troubleshooting_names_are_codes(page: Path) -> None:
+    """Every `snake_case` name in the prose and tables is a finding code (or a
+    metrics.json key that docs/metrics.md documents): a misspelt code fails here."""
+    prose = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    metrics_md = (DOCS / "metrics.md").read_text(encoding="utf-8")
+    unknown = sorted(n for n in set(_SNAKE.findall(prose))
+                     if n not in CODES and f'"{n}"' not in metrics_md)
+    assert not unknown, f"{page.name}: neither a finding code nor a metrics.json key: {unknown}"
 
 
 def test_table_codes_reads_the_code_column(tmp_path: Path) -> None:
