@@ -319,7 +319,7 @@ _SNAKE = re.compile(r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`")
 def test_troubleshooting_names_are_codes(page: Path) -> None:
     """Every `snake_case` name in the prose and tables is a finding code (or a
     metrics.json key that docs/metrics.md documents): a misspelt code fails here."""
-    prose = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    prose = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
     metrics_md = (DOCS / "metrics.md").read_text(encoding="utf-8")
     unknown = sorted(n for n in set(_SNAKE.findall(prose))
                      if n not in CODES and f'"{n}"' not in metrics_md)
