@@ -371,3 +371,13 @@ def test_the_resolved_devices_are_recorded_in_pipeline_json(finished):
     hardware = json.loads((finished / "pipeline.json").read_text())["hardware"]
     assert hardware == {"accelerator": "cpu", "devices": 1, "strategy": "SingleDeviceStrategy",
                         "precision": "32-true", "device": "cpu"}
+
+
+def test_a_run_directory_is_readable_by_others_as_the_umask_allows(finished):
+    import stat
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(finished.stat().st_mode) == 0o777 & ~umask
+    for f in finished.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~umask, f.name

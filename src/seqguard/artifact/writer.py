@@ -151,6 +151,7 @@ def save_run(run_dir: str | os.PathLike[str], *, state_dict: Mapping[str, torch.
         for name, data in extra.items():
             _write_bytes(tmp / name, data)
         save_file(tensors, str(tmp / MODEL), metadata={"format": "pt"})
+        os.chmod(tmp / MODEL, 0o666 & ~umask)  # safetensors writes it private (0600)
         _fsync(tmp / MODEL)
         _write_json(tmp / MANIFEST, _manifest(tmp, [*REQUIRED_FILES, *extra]))
         _fsync(tmp)
