@@ -33,7 +33,7 @@ from ._options import choice as _choice
 from ._options import declared_options, estimator_params
 from ._options import read_options as _read_options
 from ._options import schema_options as _schema_options
-from ._outdir import check_out_file, claim_out, describe_os_error
+from ._outdir import check_out_file, child_rank, claim_out, describe_os_error
 from ._output import (
     _audit_gate,
     _console,
@@ -180,6 +180,8 @@ def _run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite
                     click.echo(f"note: the run in '{path}' is kept as it was; the "
                                f"diagnosis of this fit is in '{folder}'.", err=True)
             raise
+        if child_rank():  # DDP: rank 0 writes the run directory and prints
+            return
         est.save(path, overwrite=True)  # what --out holds was settled by claim_out
         shutil.rmtree(ckpt, ignore_errors=True)
         _write_report(path, data, est, lambda p, html: update_run(p.parent, {REPORT: html}))

@@ -33,7 +33,8 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["MIN_FREE_BYTES", "check_out_file", "claim_out", "describe_os_error", "lock_path"]
+__all__ = ["MIN_FREE_BYTES", "check_out_file", "child_rank", "claim_out", "describe_os_error",
+           "lock_path"]
 
 #: Free space the output folder's file system must have before a fit starts: the run
 #: directory, its checkpoints and the temporary copy written before the rename. The
@@ -152,6 +153,18 @@ def _lock(lock: Path, flag: str, out: Path) -> int:
     return fd
 
 
+def child_rank() -> bool:
+    """True in a training process other than the first (global rank > 0), as Lightning's
+    launcher, torchrun and SLURM mark them: only rank 0 claims ``--out`` and saves."""
+    for name in ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK"):
+        try:
+            if int(os.environ.get(name) or 0) > 0:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 @contextlib.contextmanager
 def claim_out(out: str | os.PathLike[str], *, overwrite: bool = False, resume: bool = False,
               flag: str = "--out") -> Iterator[Path]:
@@ -164,6 +177,9 @@ def claim_out(out: str | os.PathLike[str], *, overwrite: bool = False, resume: b
         written, or has less than :data:`MIN_FREE_BYTES` free; another fit holds it.
     """
     path = Path(out)
+    if child_rank():  # a DDP worker Lightning started: rank 0 holds --out and saves
+        yield path
+        return
     _decide(path, flag, overwrite, resume)
     parent = path.parent
     try:
