@@ -250,7 +250,12 @@ def test_save_config_refuses_a_folder_and_a_missing_folder_before_training(tmp_p
     assert_one_error_line(code, err, "--save-config", "is a folder", "run.toml")
     code, _, err = run_cli([*base, "--save-config", str(tmp_path / "no" / "run.toml")], capsys)
     assert_one_error_line(code, err, "--save-config", "does not exist")
-    assert not (tmp_path / "run").exists()
+    (tmp_path / "run").mkdir()
+    code, _, err = run_cli([*base, "--overwrite", "--save-config",
+                            str(tmp_path / "run" / "run.toml")], capsys)
+    assert_one_error_line(code, err, "--save-config", "inside the run directory",
+                          str(tmp_path / "run.toml"))
+    assert not any((tmp_path / "run").iterdir())
 
 
 def test_config_gives_data_and_the_command_line_wins(tmp_path, capsys):

@@ -250,6 +250,11 @@ def fit(data: str, target: str, out: str, task: str, quiet: bool, verbose: bool,
     if task == "classify" and not kw.get("series_col"):
         raise InputError("--task classify learns one label per sequence and needs "
                          "--series-col naming the column that identifies each sequence.")
+    saved = kw.get("save_config")
+    if saved and Path(out).resolve() in Path(saved).resolve().parents:
+        raise InputError(f"--save-config '{saved}' is inside the run directory --out '{out}', "
+                         "which fit writes and checks against its MANIFEST. Pass a path "
+                         f"outside it, such as {Path(out).with_suffix('.toml')}.")
     with _steps(enabled=not quiet) as shown:  # reading, then preparing windows
         shown.start(f"reading {data}")
         _run_fit(data, target, out, task, quiet, overwrite, resume, kw, verbose=verbose)
