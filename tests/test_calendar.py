@@ -412,7 +412,7 @@ def test_cli_fit_prints_the_grid_and_predicts_future_months(tmp_path):
     assert load(run).freq_ == pd.offsets.MonthBegin()
     res = CliRunner().invoke(cli, ["predict", str(run), str(p), "--future"])
     assert res.exit_code == 0, res.output
-    lines = res.output.strip().splitlines()
+    lines = res.stdout.strip().splitlines()  # the CSV; progress and "wrote ..." on stderr
     assert len(lines) == 25
     assert lines[1].startswith("all,2009-12-01,2010-01-01,1,")
     assert lines[-1].startswith("all,2009-12-01,2011-12-01,24,")

@@ -26,8 +26,11 @@ from typing import Any
 
 import click
 
+from .._status import steps as _steps
 from ..errors import ArtifactError, InputError, ParameterError, SeqguardError
 from ..params import EXCLUSIVE, HEADS, exclusive, flag_of, not_for_task
+from ._config import check_save_config as _check_save_config
+from ._config import save_config as _save_config
 from ._options import ConfigCommand as _ConfigCommand
 from ._options import choice as _choice
 from ._options import declared_options, estimator_params
@@ -37,9 +40,12 @@ from ._outdir import check_out_file, child_rank, claim_out, describe_os_error
 from ._output import (
     _audit_gate,
     _console,
+    _period,
     _print_audit,
     _print_budget,
     _print_scores,
+    _read_line,
+    _run_line,
     _show_warning,
 )
 
@@ -51,14 +57,27 @@ _TASK_CLASSES = {"forecast": "Forecaster", "tag": "SequenceTagger",
                  "classify": "SequenceClassifier"}
 
 
+def _examples(*lines: str) -> str:
+    """A command's help epilog: its examples, kept as written (click's ``\b``)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 # ------------------------------------------------------------------ commands
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=_examples(
+                 "seqguard audit data.csv --target pm2.5",
+                 "seqguard fit data.csv --target pm2.5 --out runs/pm25",
+                 "seqguard predict runs/pm25 new.csv --out pred.csv")
+             + "\n\n\b\nShell completion (bash; zsh_source for zsh, fish_source for fish):\n"
+               '  eval "$(_SEQGUARD_COMPLETE=bash_source seqguard)"')
 @click.version_option(package_name="seqguard")
 def cli() -> None:
     """Train LSTM/GRU models on messy time series, with the failure modes made visible."""
 
 
-@cli.command(cls=_ConfigCommand)
+@cli.command(cls=_ConfigCommand, epilog=_examples(
+    "seqguard audit data.csv --target pm2.5",
+    "seqguard audit data.csv --time-col year,month,day,hour --na-values -200 --format json"))
 @click.argument("data")
 @_schema_options
 @click.option("--target", help="The column to predict (enables the target checks).")
@@ -139,7 +158,8 @@ def _estimator(target: str, task: str, quiet: bool, kw: dict[str, Any]) -> Any:
     params = estimator_params(kw)
     _check_given(task, params)
     read_options = {k: v for k, v in _read_options(kw).items() if v is not None}
-    return cls(target, progress=False if quiet else None, read_options=read_options,
+    # progress: a bar in a terminal, one line per epoch in a log, nothing with --quiet
+    return cls(target, progress=not quiet, read_options=read_options,
                **params)
 
 
@@ -193,7 +213,12 @@ def _run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite
     _print_budget(est, quiet)
     if not quiet:
         _print_scores(est.metrics_, est.get_params())
-        click.echo(f"run directory: {path}")
+    if kw.get("save_config"):
+        saved = _save_config(kw["save_config"], est)
+        if not quiet:
+            click.echo(f"configuration: {saved} (seqguard fit --config {saved} repeats the run)")
+    if not quiet:
+        click.echo(_run_line(path))
 
 
 @contextlib.contextmanager
@@ -232,7 +257,12 @@ def _write_report(folder: Path, data: Any, est: Any, write: Any) -> None:
                       f"'seqguard report {folder}' to try again.", stacklevel=1)
 
 
-@cli.command(cls=_ConfigCommand)
+@cli.command(cls=_ConfigCommand, epilog=_examples(
+    "seqguard fit data.csv --target pm2.5 --out runs/pm25",
+    "seqguard fit data.csv --target pm2.5 --input-len 48 --horizon 24 --out runs/pm25 "
+    "--save-config pm25.toml",
+    "seqguard fit --config pm25.toml --out runs/pm25-again",
+    "seqguard fit events.csv --target label --task classify --series-col id --out runs/cls"))
 @click.argument("data")
 @click.option("--target", required=True, help="The column to predict.")
 @_schema_options
@@ -240,61 +270,101 @@ def _write_report(folder: Path, data: Any, est: Any, write: Any) -> None:
 @click.option("--out", required=True, type=click.Path(), help="Run directory to write.")
 @click.option("--ignore-audit", is_flag=True,
               help="Train even when the audit finds an error-severity problem (else exit 3).")
+@click.option("--save-config", type=click.Path(), callback=_check_save_config,
+              help="After the fit, write its configuration (every option, defaults "
+                   "included) to this TOML file; --config FILE repeats the run.")
 def fit(data: str, target: str, out: str, task: str, quiet: bool, verbose: bool,
         overwrite: bool, resume: bool, **kw: Any) -> None:
     """Train a guarded LSTM/GRU on DATA and write the run directory OUT."""
     if task == "classify" and not kw.get("series_col"):
         raise InputError("--task classify learns one label per sequence and needs "
                          "--series-col naming the column that identifies each sequence.")
-    _run_fit(data, target, out, task, quiet, overwrite, resume, kw, verbose=verbose)
+    saved = kw.get("save_config")
+    if saved and Path(out).resolve() in Path(saved).resolve().parents:
+        raise InputError(f"--save-config '{saved}' is inside the run directory --out '{out}', "
+                         "which fit writes and checks against its MANIFEST. Pass a path "
+                         f"outside it, such as {Path(out).with_suffix('.toml')}.")
+    with _steps(enabled=not quiet) as shown:  # reading, then preparing windows
+        shown.start(f"reading {data}")
+        _run_fit(data, target, out, task, quiet, overwrite, resume, kw, verbose=verbose)
 
 
-@cli.command()
+def _read_for(est: Any, data: str, shown: Any) -> Any:
+    """DATA read as the run in ``est`` reads it, with the reading step shown."""
+    shown.start(f"reading {data}")
+    table = est._read(data)
+    shown.finish(_read_line(str(data), {"n_rows": table.n_rows,
+                                        "n_series": len(table.series_names())}))
+    return table
+
+
+@cli.command(epilog=_examples(
+    "seqguard predict runs/pm25 new.csv --out pred.csv",
+    "seqguard predict runs/pm25 recent.csv --future > forecast.csv"))
 @click.argument("run_dir")
 @click.argument("data")
 @click.option("--out", type=click.Path(), help="CSV file for the predictions (else stdout).")
 @click.option("--future", is_flag=True, help="forecast: the horizon steps after the end of "
                                              "each series, from its last input-len rows.")
 def predict(run_dir: str, data: str, out: str | None, future: bool) -> None:
-    """Predict DATA with the run in RUN_DIR (the same preprocessing as at fit)."""
+    """Predict DATA with the run in RUN_DIR (the same preprocessing as at fit).
+
+    The CSV goes to --out, or to stdout; progress and the line saying what was written
+    go to stderr, so stdout holds the CSV alone.
+    """
     from ..estimator import Forecaster, load
 
     if out:
         check_out_file(out)  # before the model runs
     est = load(run_dir)
-    if not future:
-        frame = est.predict(data)
-    elif isinstance(est, Forecaster):
-        frame = est.predict(data, future=True)
-    else:
+    if future and not isinstance(est, Forecaster):
         raise InputError(f"--future forecasts beyond the data, but '{run_dir}' is a "
                          f"{est.task} run. Leave out --future.")
+    with _steps() as shown:
+        table = _read_for(est, data, shown)
+        shown.start("predicting")
+        frame = est.predict(table, future=True) if isinstance(est, Forecaster) and future \
+            else est.predict(table)
+    where = "stdout"
     if out:
         from ..artifact import write_atomic
 
         write_atomic(check_out_file(out), frame.to_csv(index=False))
+        where = out
     else:
         click.echo(frame.to_csv(index=False), nl=False)
+    origins = f" ({frame['origin'].nunique():,} forecast origins)" \
+        if "origin" in frame and not future else ""
+    click.echo(f"wrote {len(frame):,} predictions{origins} to {where}", err=True)
 
 
-@cli.command()
+@cli.command(epilog=_examples(
+    "seqguard evaluate runs/pm25 data-2015.csv",
+    "seqguard evaluate runs/pm25 data-2015.csv --format json > scores.json"))
 @click.argument("run_dir")
 @click.argument("data")
 @click.option("--format", "fmt", type=_choice(["text", "json"]), default="text",
               show_default=True)
 def evaluate(run_dir: str, data: str, fmt: str) -> None:
-    """Score the run in RUN_DIR on every window of DATA, against the baselines."""
+    """Score the run in RUN_DIR on every window of DATA, against the baselines.
+
+    The table is titled by the period DATA covers and the number of windows scored.
+    """
     from ..estimator import load
 
     est = load(run_dir)
-    metrics = est.evaluate(data)
+    with _steps() as shown:
+        table = _read_for(est, data, shown)
+        shown.start("scoring")
+        metrics = est.evaluate(table)
     if fmt == "json":
         click.echo(json.dumps(metrics, indent=2))
     else:
-        _print_scores(metrics, est.get_params())
+        _print_scores(metrics, est.get_params(), period=_period(table))
 
 
-@cli.command(cls=_ConfigCommand)
+@cli.command(cls=_ConfigCommand, epilog=_examples("seqguard demo",
+                                                  "seqguard demo --epochs 10 --out runs/demo10"))
 @click.option("--out", type=click.Path(), default="runs/demo", show_default=True,
               help="Run directory to write.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
@@ -309,18 +379,23 @@ def demo(out: str, data_dir: str | None, epochs: int, quiet: bool, config: str |
 
     path = load_beijing_pm25(data_dir, as_path=True)
     features = "pm2.5,DEWP,TEMP,PRES,cbwd,Iws,Is,Ir"
-    table = read(path, time_col="year,month,day,hour", target="pm2.5", features=features,
-                 categorical="cbwd")
-    click.echo("seqguard demo: Beijing PM2.5, hourly 2010-2014 (UCI Machine Learning "
-               "Repository, Liang et al. 2015, CC BY 4.0)")
+    if not quiet:
+        click.echo("seqguard demo: Beijing PM2.5, hourly 2010-2014 (UCI Machine Learning "
+                   "Repository, Liang et al. 2015, CC BY 4.0)")
     kw: dict[str, Any] = {"input_len": 48, "horizon": 24, "epochs": epochs, "patience": 3,
                           "lr": 3e-3, "batch_size": 512, "hidden": 32}
     kw |= {"time_col": "year,month,day,hour", "features": features, "categorical": "cbwd",
            "model": "lstm"}
-    _run_fit(table, "pm2.5", out, "forecast", quiet, True, False, kw)
+    with _steps(enabled=not quiet) as shown:
+        shown.start(f"reading {path}")
+        table = read(path, time_col="year,month,day,hour", target="pm2.5",
+                     features=features, categorical="cbwd")
+        # the audit (the gate) prints the line that ends the reading step
+        _run_fit(table, "pm2.5", out, "forecast", quiet, True, False, kw)
 
 
-@cli.command("diagnose")
+@cli.command("diagnose", epilog=_examples("seqguard diagnose runs/pm25",
+                                           "seqguard diagnose runs/pm25 data.csv --verbose"))
 @click.argument("run_dir")
 @click.argument("data", required=False)
 @click.option("--format", "fmt", type=_choice(["text", "json"]), default="text",
@@ -335,19 +410,27 @@ def diagnose_command(run_dir: str, data: str | None, fmt: str, verbose: bool) ->
     """
     from ..diagnose import diagnose, print_diagnosis, save_diagnosis
 
-    result = diagnose(run_dir, data)
+    with _steps() as shown:
+        shown.start("diagnosing" if data is None else f"reading {data} and diagnosing")
+        result = diagnose(run_dir, data)
+    saved = True
     try:
         save_diagnosis(run_dir, result)
     except OSError as exc:  # a read-only run: the findings still print
+        saved = False
         warnings.warn(f"the findings are not saved in {run_dir}/diagnosis.json "
                       f"({describe_os_error(exc)})", stacklevel=1)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         print_diagnosis(result, _console(), verbose=verbose)
+    n = len(result.to_dict().get("findings", []))
+    if saved:
+            click.echo(f"wrote {n} finding{'s' if n != 1 else ''} to "
+                   f"{Path(run_dir) / 'diagnosis.json'}", err=True)
 
 
-@cli.command()
+@cli.command(epilog=_examples("seqguard verify runs/pm25"))
 @click.argument("run_dir")
 def verify(run_dir: str) -> None:
     """Check RUN_DIR without loading the model: what MANIFEST.json vouches for.
@@ -356,8 +439,6 @@ def verify(run_dir: str) -> None:
     and SHA-256; then that each one parses (JSON, the safetensors header, the CSV).
     Prints one line per file; exit 0 when the run is intact, 2 (naming each problem)
     otherwise.
-
-    Example: seqguard verify runs/demo
     """
     from ..artifact import MANIFEST, verify_run
 
@@ -378,7 +459,8 @@ def verify(run_dir: str) -> None:
     click.echo(f"{run_dir}: {len(files)} file(s) match MANIFEST.json and parse.")
 
 
-@cli.command()
+@cli.command(epilog=_examples("seqguard report runs/pm25",
+                             "seqguard report runs/pm25 data.csv"))
 @click.argument("run_dir")
 @click.argument("data", required=False)
 def report(run_dir: str, data: str | None) -> None:
@@ -388,8 +470,6 @@ def report(run_dir: str, data: str | None) -> None:
     the data: forecasts against actuals, predicted against observed, the missingness
     heatmap, the per-series table. A complete run gets the page added to MANIFEST.json;
     a failed fit's folder (exit 4) gets it written beside diagnosis.json.
-
-    Example: seqguard report runs/demo data.csv
     """
     from ..artifact import update_run, write_atomic
     from ..report import REPORT, report_html

@@ -79,6 +79,9 @@ def _load_toml(path: str) -> dict[str, Any]:
 class ConfigCommand(click.Command):
     """Reads ``--config FILE.toml`` before parsing, as defaults the command line overrides.
 
+    Keys are option names (``time-col`` or ``time_col``) and the command's arguments by
+    name (``data``), as ``fit --save-config`` writes them (:mod:`seqguard.cli._config`).
+
     Each value is checked against its option's type first, so that a wrong type
     (``epochs = 1.5``, ``lr = true``) is an error naming the key, never coerced.
     """
@@ -93,9 +96,13 @@ class ConfigCommand(click.Command):
                 path = a.split("=", 1)[1]
         if path is not None:
             raw = _load_toml(path)
-            # option spelling (--time-col → time-col) → the option
-            options = {opt.lstrip("-"): p for p in self.params
-                       if isinstance(p, click.Option) for opt in p.opts if opt.startswith("--")}
+            # option spelling (--time-col → time-col) → the option; an argument by its
+            # name (data = "x.csv" for DATA: the command line's DATA wins)
+            options: dict[str, click.Parameter] = {
+                opt.lstrip("-"): p for p in self.params
+                if isinstance(p, click.Option) for opt in p.opts if opt.startswith("--")}
+            options |= {str(p.name).replace("_", "-"): p for p in self.params
+                        if isinstance(p, click.Argument)}
             options.pop("config", None)
             defaults: dict[str, Any] = {}
             for key, value in raw.items():
@@ -104,16 +111,18 @@ class ConfigCommand(click.Command):
                     raise InputError(f"config file '{path}': unknown option {key!r}."
                                      f"{did_you_mean(spelled, options)}")
                 opt = options[spelled]
+                label = f"--{spelled}" if isinstance(opt, click.Option) else \
+                    opt.human_readable_name
                 if isinstance(value, list):
                     value = ",".join(str(v) for v in value)
-                if opt.is_flag and not isinstance(value, bool):
-                    raise InputError(f"config file '{path}': {key} = {value!r}, but --{spelled} "
+                if getattr(opt, "is_flag", False) and not isinstance(value, bool):
+                    raise InputError(f"config file '{path}': {key} = {value!r}, but {label} "
                                      "is a switch. Write true or false.")
                 try:
                     opt.type.convert(value, opt, None)
                 except click.BadParameter as exc:
                     raise InputError(f"config file '{path}': {key} = {value!r} is not valid "
-                                     f"for --{spelled}: {exc.message} Fix the file.") from None
+                                     f"for {label}: {exc.message} Fix the file.") from None
                 defaults[str(opt.name)] = value
             extra.setdefault("default_map", {}).update(defaults)
         return super().make_context(info_name, args, parent=parent, **extra)

@@ -25,7 +25,6 @@ import contextlib
 import logging
 import math
 import signal
-import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from .input_guard import InputGuard
 from .interrupt import FitInterrupted, SignalStop, stop_on_signals
 from .module import SeqguardModule, _set_loader_epoch
 from .nonfinite import NonFiniteGuard
+from .progress import TrainingProgress, progress_mode
 
 __all__ = ["HISTORY_COLUMNS", "FitResult", "fit_model"]
 
@@ -107,9 +107,10 @@ class FitResult:
 
 
 @contextlib.contextmanager
-def _quiet(progress: bool) -> Iterator[None]:
-    """Hide Lightning's start-up chatter and data-loader hints unless asked; put torch's
-    determinism flags back afterwards."""
+def _quiet() -> Iterator[None]:
+    """Hide Lightning's start-up chatter ("GPU available", tips, "`Trainer.fit` stopped")
+    and data-loader hints (seqguard shows its own progress); put torch's determinism
+    flags back afterwards."""
     loggers = [logging.getLogger(n) for n in ("lightning.pytorch", "lightning.fabric",
                                               "lightning")]
     levels = [lg.level for lg in loggers]
@@ -125,9 +126,8 @@ def _quiet(progress: bool) -> Iterator[None]:
         warnings.filterwarnings("ignore", message=r".*is smaller than the logging interval.*")
         warnings.filterwarnings("ignore", message=r".*but have no `val_dataloader`.*")
         warnings.filterwarnings("ignore", message=r".*`isinstance\(treespec, LeafSpec\)`.*")
-        if not progress:
-            for lg in loggers:
-                lg.setLevel(logging.WARNING)
+        for lg in loggers:
+            lg.setLevel(logging.WARNING)
         try:
             yield
         finally:
@@ -147,6 +147,14 @@ def _check_loader(name: str, loader: Any, flag: str) -> None:
     if n == 0:
         raise InputError(f"{name} has no batches: the {flag} part has no windows. Use a "
                          "shorter --input-len / --horizon or a larger part.")
+
+
+def _size(loader: Any) -> int | None:
+    """How many windows (sequences) a loader serves, if it says."""
+    try:
+        return len(loader.dataset)
+    except (AttributeError, TypeError):
+        return None
 
 
 def _positive(name: str, value: Any, flag: str, integer: bool = False,
@@ -210,7 +218,9 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
         Continue from the newest checkpoint in ``checkpoint_dir`` (same seed, data and
         settings give the same result as an uninterrupted run).
     progress : bool or None
-        Show Lightning's progress bar; ``None``: only when stderr is a terminal.
+        Show training on stderr (:class:`~seqguard.training.progress.TrainingProgress`):
+        ``True``: a bar in a terminal, else one line per epoch (a log); ``None``: the
+        bar in a terminal only; ``False``: nothing.
     max_rollbacks, lr_drop
         :class:`NonFiniteGuard` settings.
     callbacks : list of lightning.Callback, optional
@@ -270,7 +280,7 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
     if resume and checkpoint_dir is None:
         raise InputError("--resume needs a checkpoint directory (checkpoint_dir) to resume "
                          "from; pass checkpoint_dir or drop --resume.")
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    shown = progress_mode(progress)
 
     L.seed_everything(seed, workers=True, verbose=False)
     if monitor not in (None, "val_loss", "val_auc_loss"):
@@ -312,13 +322,18 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
 
     remaining = int(epochs) - start
     if remaining > 0 and not finished:
-        with _quiet(show), stop_on_signals() as pending:
+        unit = "sequences" if task == "classify" else "windows"
+        shows = [] if shown is None else [TrainingProgress(
+            int(epochs), bar=shown == "bar", unit=unit,
+            windows=(_size(train_loader), _size(val_loader)))]
+        with _quiet(), stop_on_signals() as pending:
             trainer = L.Trainer(
                 max_epochs=remaining, accelerator=accelerator, devices=devices,
                 strategy=strategy, precision=precision,  # type: ignore[arg-type]
-                deterministic="warn", callbacks=[*cbs, SignalStop(pending, checkpoint_dir)],
+                deterministic="warn",
+                callbacks=[*cbs, SignalStop(pending, checkpoint_dir), *shows],
                 logger=False, enable_checkpointing=checkpoint_dir is not None,
-                enable_progress_bar=show, enable_model_summary=False, num_sanity_val_steps=0,
+                enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
                 benchmark=False, log_every_n_steps=max(1, len(train_loader)))  # type: ignore[arg-type]
             # Lightning creates the first epoch's iterator before any hook runs: a loader
             # that prefetches at iter() must already know the epoch
