@@ -173,7 +173,8 @@ def test_fit_ends_with_the_run_directory_and_quiet_prints_nothing(tmp_path, caps
     code, out, err = run_cli(["fit", str(data), "--target", "y", *TINY,
                               "--out", str(tmp_path / "loud")], capsys)
     assert code == 0, err
-    assert out.splitlines()[-1] == f"run directory: {tmp_path / 'loud'}"
+    loud = tmp_path / "loud"
+    assert out.splitlines()[-1] == f"run directory: {loud} (report: {loud / 'report.html'})"
     assert out.splitlines()[3].startswith("test scores of 'y' (")  # fit: the test part
     assert re.search(r"^epoch 2/2  train \S+  val \S+  lr 1e-3$", err, re.MULTILINE)
     _no_blank_lines(out, err)

@@ -233,7 +233,8 @@ def test_fit_into_a_log_shows_epochs_and_no_lightning_banner(tmp_path):
     assert any(ln.startswith("prepared ") and "training windows" in ln for ln in err)
     assert [EPOCH.match(ln).groups() for ln in err if EPOCH.match(ln)] == [("1", "2"),
                                                                           ("2", "2")]
-    assert proc.stdout.splitlines()[-1] == f"run directory: {tmp_path / 'run'}"
+    run = tmp_path / "run"  # fit writes the report into the run
+    assert proc.stdout.splitlines()[-1] == f"run directory: {run} (report: {run / 'report.html'})"
     assert "" not in proc.stdout.splitlines() and "" not in proc.stderr.splitlines()
 
 
