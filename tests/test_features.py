@@ -513,6 +513,12 @@ def test_spec_parsers_build_the_steps():
     (parse_rolling, "pm2.5:24;TMEP:3", {"columns": ["pm2.5", "TEMP"]},
      r"--rolling: column 'TMEP' is not in the data\. Did you mean 'TEMP'\?"),
     (parse_rolling, "", {}, "--rolling is empty"),
+    (parse_rolling, " ; ;", {"target": "y"}, r"--rolling is empty\. Example: --rolling "),
+    (parse_lags, ";", {"target": "y"}, r"--lags is empty\. Example: --lags pm2\.5:1,2,24"),
+    (parse_indicators, ", ,", {"target": "y"}, r"--indicators is empty\. Example"),
+    (parse_indicators, "sma:20@ ", {"target": "y"}, r"'sma:20@': the column after '@' is empty"),
+    (parse_rolling, "24", {}, r"--rolling '24' names no column and there is no target\. "
+     r"Write COLUMN:windows"),
     (parse_calendar, "hour,weekday", {}, r"--calendar: unknown part 'weekday'"),
     (parse_calendar, "hour,dayofwek", {}, r"Did you mean 'dayofweek'\?"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)
