@@ -517,8 +517,7 @@ def test_spec_parsers_build_the_steps():
     (parse_lags, ";", {"target": "y"}, r"--lags is empty\. Example: --lags pm2\.5:1,2,24"),
     (parse_indicators, ", ,", {"target": "y"}, r"--indicators is empty\. Example"),
     (parse_indicators, "sma:20@ ", {"target": "y"}, r"'sma:20@': the column after '@' is empty"),
-    (parse_rolling, "24", {}, r"--rolling '24' names no column and there is no target\. "
-     r"Write COLUMN:windows"),
+    (parse_rolling, "24", {}, r"--rolling '24' names no column and there is no target"),
     (parse_calendar, "hour,weekday", {}, r"--calendar: unknown part 'weekday'"),
     (parse_calendar, "hour,dayofwek", {}, r"Did you mean 'dayofweek'\?"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)

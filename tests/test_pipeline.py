@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from frame_helpers import series_frame
 
 import seqguard
 from seqguard import InputError
@@ -60,16 +61,6 @@ def test_target_is_never_imputed_and_scaled_exactly(beijing):
     exact = pipe.target_scaler_.inverse_transform(pipe.target_scaler_.transform(raw))
     np.testing.assert_allclose(exact, raw, rtol=1e-12, atol=1e-9, equal_nan=True)
     np.testing.assert_array_equal(prep.y_raw, raw)
-
-
-def series_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n).cumsum()
-    y = np.r_[0.0, x[:-1]] * 2 + rng.normal(size=n)
-    x[rng.random(n) < 0.1] = np.nan
-    y[rng.random(n) < 0.05] = np.nan
-    cat = rng.choice(["a", "b", "c"], size=n).astype(object)
-    return pd.DataFrame({"t": np.arange(n), "x": x, "c": cat, "y": y})
 
 
 # the leakage and JSON round-trip checks of every option set are in test_contract.py
