@@ -98,6 +98,10 @@ def test_contract(spec, toy):
     s = _fit(spec, Xtr, gtr)
     out = s.transform(X, groups=g)
     usable = s.usable_rows(X, groups=g)
+    # the pipeline's one pass gives both, the same
+    one_out, one_usable = s.transform_usable(X, groups=g)
+    pd.testing.assert_frame_equal(one_out, out)
+    np.testing.assert_array_equal(one_usable, usable)
 
     assert list(out.columns) == list(s.get_feature_names_out())
     assert list(out.columns[:3]) == ["a", "b", "c"]

@@ -154,3 +154,64 @@ def test_a_failed_fit_leaves_the_pipeline_unfitted():
     with pytest.raises(NotFittedError):
         pipe.transform(good)
     assert pipe.fitted_attributes() == []
+
+
+@pytest.mark.parametrize("task,missing", [("forecast", "auto"), ("forecast", "drop"),
+                                          ("tag", "impute:ffill:lead=drop")])
+def test_transform_runs_the_missing_strategy_once_and_scans_x_once(monkeypatch, task, missing):
+    """transform: one pass of the missing-data strategy (values and usable rows), one
+    finiteness scan of the model inputs X (not one per window dataset)."""
+    from seqguard.missing import MissingStrategy
+
+    table = seqguard.read(series_frame(), time_col="t", target="y", categorical="c")
+    pipe = Pipeline("y", task=task, missing=missing, input_len=8,
+                    **({"horizon": 2} if task == "forecast" else {})).fit(table)
+    width = len(pipe.feature_names_)
+    runs: list[bool] = []
+    scans: list[tuple[int, ...]] = []
+    apply, isfinite = MissingStrategy._apply, np.isfinite
+
+    def counting_apply(self, X, groups, full):
+        runs.append(full)
+        return apply(self, X, groups, full)
+
+    def counting_isfinite(a, *args, **kwargs):
+        shape = np.shape(a)
+        if shape == (len(table.frame), width):  # the whole of X
+            scans.append(shape)
+        return isfinite(a, *args, **kwargs)
+
+    monkeypatch.setattr(MissingStrategy, "_apply", counting_apply)
+    monkeypatch.setattr(np, "isfinite", counting_isfinite)
+    prep = pipe.transform(table)
+    monkeypatch.undo()
+    assert runs == [True]
+    assert len(scans) == 1
+    assert set(prep.datasets) == {"train", "val", "test"}
+    # the same arrays as the strategy's two separate calls give
+    scaled = pipe._scale(pipe._features(pipe._inputs(table), pipe.series_groups(table),
+                                        ["c"], table), pipe.series_groups(table))
+    groups = pipe.series_groups(table)
+    np.testing.assert_array_equal(prep.usable, pipe.missing_.usable_rows(scaled, groups=groups))
+    np.testing.assert_array_equal(
+        prep.X, pipe.missing_.transform(scaled, groups=groups).to_numpy(np.float32))
+
+
+def test_a_non_finite_input_is_still_refused_with_one_scan():
+    """The one finiteness scan still names a bad value in X (here: a strategy that
+    leaves NaN on usable rows, a bug the windows' check exists to catch)."""
+    from seqguard.missing import MissingStrategy
+
+    table = seqguard.read(series_frame(), time_col="t", target="y", categorical="c")
+    pipe = Pipeline("y", input_len=8, horizon=2).fit(table)
+
+    def leaky(self, X, *, groups=None):
+        out = X.fillna(0.0)
+        out.iloc[300, 0] = np.nan  # a validation row: the train dataset scans all of X
+        return out.reindex(columns=self.feature_names_out_, fill_value=0.0), \
+            np.ones(len(X), dtype=bool)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(MissingStrategy, "transform_usable", leaky)
+        with pytest.raises(InputError, match=r"X row 300 \(series 0\), feature 0 is nan"):
+            pipe.transform(table)
