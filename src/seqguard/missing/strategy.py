@@ -265,14 +265,8 @@ class MissingStrategy(SeriesTransform):
 
         What a pipeline needs for its windows: the filled frame and the rows that may
         appear in an input window, each column scanned and filled once (calling the
-        two methods runs the strategy twice).
-
-        Parameters
-        ----------
-        X : DataFrame
-            Whole series in time order, with the columns seen in ``fit``.
-        groups : array of int, optional
-            Series code per row (``None``: one series).
+        two methods runs the strategy twice). ``X`` and ``groups`` as for
+        :meth:`transform`, which raises the same errors.
 
         Returns
         -------
