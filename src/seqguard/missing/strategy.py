@@ -257,7 +257,7 @@ class MissingStrategy(SeriesTransform):
         InputError
             Other columns than in ``fit``, or ``groups`` of the wrong length.
         """
-        return self.transform_usable(X, groups=groups)[0]
+        return self._fill(X, groups)[0]
 
     def transform_usable(self, X: pd.DataFrame, *,
                          groups: Any = None) -> tuple[pd.DataFrame, np.ndarray]:
@@ -281,6 +281,11 @@ class MissingStrategy(SeriesTransform):
         >>> filled["a"].isna().tolist(), usable.tolist()
         ([False, True, False], [True, False, True])
         """
+        return self._fill(X, groups)
+
+    def _fill(self, X: pd.DataFrame, groups: Any) -> tuple[pd.DataFrame, np.ndarray]:
+        """What :meth:`transform` and :meth:`transform_usable` return (their warning
+        names the line that called them)."""
         self._check_columns(X)
         values, usable, obs = self._apply(X, groups, full=True)
         names = [str(c) for c in X.columns]
@@ -293,7 +298,7 @@ class MissingStrategy(SeriesTransform):
                 "but none in the training part, so they have no '__observed' channel; the "
                 "gaps are filled without telling the model. Refit on training data that "
                 "shows such gaps if they matter.",
-                DataWarning, stacklevel=2,
+                DataWarning, stacklevel=3,
             )
         data: dict[str, Any] = {}
         for j, name in enumerate(names):
