@@ -184,65 +184,41 @@ class SequenceModel(nn.Module):
             n_features, task, horizon, n_outputs, model, hidden, layers, dropout,
             bidirectional, head, head_layers, activation, grud_channels, init, baselines,
             ar_steps, ar_index, norm, norm_target, norm_floor, pool, n_static)
-        n_features, task, horizon, n_outputs = (o["n_features"], o["task"], o["horizon"],
-                                                o["n_outputs"])
-        model, hidden, layers, dropout = o["model"], o["hidden"], o["layers"], o["dropout"]
-        bidirectional, head, head_layers = o["bidirectional"], o["head"], o["head_layers"]
-        activation, grud_channels, init = o["activation"], o["grud_channels"], o["init"]
-        baselines, ar_steps, ar_index = o["baselines"], o["ar_steps"], o["ar_index"]
-        norm, norm_target, floor = o["norm"], o["norm_target"], o["norm_floor"]
-        pool, n_static = o["pool"], o["n_static"]
-
-        self._config: dict[str, Any] = {
-            "n_features": n_features, "task": task, "horizon": horizon,
-            "n_outputs": n_outputs, "model": model, "hidden": hidden, "layers": layers,
-            "dropout": dropout, "bidirectional": bidirectional, "head": head,
-            "head_layers": head_layers, "activation": activation,
-            "grud_channels": copy.deepcopy(grud_channels), "init": init,
-        }
-        if baselines:  # only then: configs of earlier versions stay as they were
-            self._config["baselines"] = baselines
-        if ar_steps:
-            self._config["ar_steps"], self._config["ar_index"] = ar_steps, ar_index
+        self._config = o.config()
         self.norm: WindowNorm | None = None
-        if norm != "none":  # likewise
-            self._config.update(norm=norm, norm_target=norm_target, norm_floor=floor)
-            assert norm_target is not None
-            self.norm = WindowNorm(norm_target, (floor[0], floor[1]),
-                                   affine=norm == "revin:affine")
-        if task == "classify":  # only when set: configs of earlier versions stay as they were
-            if pool != "last":
-                self._config["pool"] = pool
-            if n_static:
-                self._config["n_static"] = n_static
-        self.pool_kind, self.n_static = pool, n_static
-        self.baselines = baselines
-        self.ar_steps, self.ar_index = ar_steps, ar_index
-        self.n_features, self.task, self.horizon = n_features, task, horizon
-        self.n_outputs, self.activation, self.head_kind = n_outputs, activation, head
+        if o.norm != "none":
+            assert o.norm_target is not None and o.norm_floor is not None
+            self.norm = WindowNorm(o.norm_target, (o.norm_floor[0], o.norm_floor[1]),
+                                   affine=o.norm == "revin:affine")
+        self.pool_kind, self.n_static = o.pool, o.n_static
+        self.baselines = o.baselines
+        self.ar_steps, self.ar_index = o.ar_steps, o.ar_index
+        self.n_features, self.task, self.horizon = o.n_features, o.task, o.horizon
+        self.n_outputs, self.activation, self.head_kind = o.n_outputs, o.activation, o.head
 
         self.encoder: nn.Module
-        if model == "grud":
-            assert grud_channels is not None
-            self.encoder = GRUD(n_features, grud_channels, hidden, layers, dropout)
+        if o.model == "grud":
+            assert o.grud_channels is not None
+            self.encoder = GRUD(o.n_features, o.grud_channels, o.hidden, o.layers, o.dropout)
         else:
-            self.encoder = RecurrentEncoder(model, n_features, hidden, layers, dropout,
-                                            bidirectional, init)
+            self.encoder = RecurrentEncoder(o.model, o.n_features, o.hidden, o.layers,
+                                            o.dropout, o.bidirectional, o.init)
         in_dim = self.encoder.out_dim
         self.pool: nn.Module | None = None
-        if task == "classify" and pool != "last":
-            self.pool = Pool(str(pool), in_dim)
-        in_dim += n_static
-        n_out = {"forecast": horizon, "tag": 1, "classify": n_outputs}[task]
+        if o.task == "classify" and o.pool != "last":
+            self.pool = Pool(str(o.pool), in_dim)
+        in_dim += o.n_static
+        n_out = {"forecast": o.horizon, "tag": 1, "classify": o.n_outputs}[o.task]
         assert n_out is not None
         self.head: nn.Module
-        if head == "residual":
-            self.head = ResidualHead(in_dim, n_out, hidden, head_layers, dropout, baselines)
+        if o.head == "residual":
+            self.head = ResidualHead(in_dim, n_out, o.hidden, o.head_layers, o.dropout,
+                                     o.baselines)
         else:
-            self.head = DirectHead(in_dim, n_out, hidden, head_layers, dropout)
+            self.head = DirectHead(in_dim, n_out, o.hidden, o.head_layers, o.dropout)
         self.ar: nn.Linear | None = None
-        if ar_steps:
-            self.ar = nn.Linear(ar_steps, n_out)
+        if o.ar_steps:
+            self.ar = nn.Linear(o.ar_steps, n_out)
             nn.init.zeros_(self.ar.weight)
             nn.init.zeros_(self.ar.bias)
 

@@ -1,15 +1,18 @@
-"""The options of :class:`~seqguard.models.SequenceModel`: names, choices and checks.
+"""The options of :class:`~seqguard.models.SequenceModel`: names, checks, the config.
 
 :func:`resolve_options` checks every constructor argument (type, range, and whether it
 applies to the task, the model and the head) and resolves the ``None`` defaults that
 depend on the task (``horizon`` 1, head ``"residual"``, ``n_outputs`` 1, pool
-``"last"``, ``init``), so the model itself only builds its layers.
+``"last"``, ``init``) into a :class:`ModelOptions`, so the model itself only builds its
+layers. :meth:`ModelOptions.config` is the plain-JSON form saved in ``pipeline.json``.
 """
 
 from __future__ import annotations
 
+import copy
 import operator
 import warnings
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ..errors import InputError, did_you_mean
@@ -19,15 +22,71 @@ from .pooling import POOLS
 from .recurrent import INITS
 from .revin import parse_norm
 
-__all__ = ["HEADS", "MODELS", "TASKS", "resolve_options"]
+__all__ = ["HEADS", "MODELS", "TASKS", "ModelOptions", "resolve_options"]
 
 MODELS = ("lstm", "gru", "grud")
 TASKS = ("forecast", "tag", "classify")
 HEADS = ("residual", "direct")
-_ARGS = ("n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
-         "dropout", "bidirectional", "head", "head_layers", "activation", "grud_channels",
-         "init", "baselines", "ar_steps", "ar_index", "norm", "norm_target",
-         "norm_floor", "pool", "n_static")
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The checked arguments of a :class:`~seqguard.models.SequenceModel`, the task's
+    defaults filled in (see its Parameters); ``norm`` is ``"none"`` when unset and
+    ``norm_floor`` the two std floors when it is set."""
+
+    n_features: int
+    task: str
+    horizon: int | None
+    n_outputs: int | None
+    model: str
+    hidden: int
+    layers: int
+    dropout: float
+    bidirectional: bool
+    head: str | None
+    head_layers: int
+    activation: str | None
+    grud_channels: dict[str, Any] | None
+    init: str
+    baselines: int
+    ar_steps: int
+    ar_index: int | None
+    norm: str
+    norm_target: int | None
+    norm_floor: list[float] | None
+    pool: str | None
+    n_static: int
+
+    def config(self) -> dict[str, Any]:
+        """The plain-JSON config (``SequenceModel.config``): an option added after the
+        first version is written only when it is set, so the configs of models that do
+        not use it stay as earlier versions wrote them."""
+        out: dict[str, Any] = {
+            "n_features": self.n_features, "task": self.task, "horizon": self.horizon,
+            "n_outputs": self.n_outputs, "model": self.model, "hidden": self.hidden,
+            "layers": self.layers, "dropout": self.dropout,
+            "bidirectional": self.bidirectional, "head": self.head,
+            "head_layers": self.head_layers, "activation": self.activation,
+            "grud_channels": copy.deepcopy(self.grud_channels), "init": self.init,
+        }
+        if self.baselines:
+            out["baselines"] = self.baselines
+        if self.ar_steps:
+            out["ar_steps"], out["ar_index"] = self.ar_steps, self.ar_index
+        if self.norm != "none":
+            out.update(norm=self.norm, norm_target=self.norm_target,
+                       norm_floor=self.norm_floor)
+        if self.task == "classify":
+            if self.pool != "last":
+                out["pool"] = self.pool
+            if self.n_static:
+                out["n_static"] = self.n_static
+        return out
+
+
+#: Every constructor argument, in order (the keys a config may hold).
+_ARGS = tuple(f.name for f in fields(ModelOptions))
 
 
 def _int(name: str, value: Any, minimum: int, fix: str) -> int:
@@ -53,14 +112,13 @@ def resolve_options(
     activation: Any, grud_channels: Any, init: Any, baselines: Any, ar_steps: Any,
     ar_index: Any, norm: Any, norm_target: Any, norm_floor: Any, pool: Any,
     n_static: Any,
-) -> dict[str, Any]:
+) -> ModelOptions:
     """Check the arguments of :class:`~seqguard.models.SequenceModel` and resolve them.
 
     Returns
     -------
-    dict
-        Every argument by name, checked, with the task's defaults filled in;
-        ``norm_floor`` is the two std floors (a list) when ``norm`` is set.
+    ModelOptions
+        Every argument, checked, with the task's defaults filled in.
 
     Raises
     ------
@@ -165,11 +223,7 @@ def resolve_options(
                       "or --dropout 0.",
                       ModelWarning, stacklevel=3)
 
-    return {"n_features": n_features, "task": task, "horizon": horizon,
-            "n_outputs": n_outputs, "model": model, "hidden": hidden, "layers": layers,
-            "dropout": dropout, "bidirectional": bidirectional, "head": head,
-            "head_layers": head_layers, "activation": activation,
-            "grud_channels": grud_channels, "init": init, "baselines": baselines,
-            "ar_steps": ar_steps, "ar_index": ar_index, "norm": norm,
-            "norm_target": norm_target, "norm_floor": floor, "pool": pool,
-            "n_static": n_static}
+    return ModelOptions(n_features, task, horizon, n_outputs, model, hidden, layers, dropout,
+                        bidirectional, head, head_layers, activation, grud_channels, init,
+                        baselines, ar_steps, ar_index, norm, norm_target, floor, pool,
+                        n_static)
