@@ -319,6 +319,25 @@ def test_unseen_category_goes_to_unknown_and_missing_to_its_own_bucket():
     assert merged["c__code"].tolist() == [1, 0, 0, 3]
 
 
+@pytest.mark.parametrize("missing", ["bucket", "unknown"])
+def test_category_codes_match_a_dictionary_lookup(missing):
+    """Oracle: the bucket of every value by a plain dict over the vocabulary (unseen
+    values and NA included), also for a column with no category seen in training."""
+    rng = np.random.default_rng(0)
+    pool = np.array(["a", "b", "c", "d", "e", None], dtype=object)
+    train = pd.DataFrame({"c": rng.choice(pool[[0, 1, 2, 5]], 200), "e": [None] * 200})
+    test = pd.DataFrame({"c": rng.choice(pool, 500), "e": rng.choice(pool, 500)})
+    enc = Categoricals(["c", "e"], missing=missing).fit(train)
+    assert enc.vocabularies_["e"] == (["__unknown__", "__missing__"] if missing == "bucket"
+                                      else ["__unknown__"])
+    for col in ("c", "e"):
+        vocab = enc.vocabularies_[col]
+        lookup = {b: i for i, b in enumerate(vocab) if not b.startswith("__")}
+        na = vocab.index("__missing__") if missing == "bucket" else 0
+        expected = [na if pd.isna(v) else lookup.get(v, 0) for v in test[col]]
+        assert enc.codes(test, col).tolist() == expected
+
+
 def test_categories_are_capped_by_training_frequency_and_json_safe():
     values = ["a"] * 5 + ["b"] * 3 + ["d"] * 3 + ["c"] * 1
     train = pd.DataFrame({"c": values})
