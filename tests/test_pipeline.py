@@ -215,3 +215,13 @@ def test_a_non_finite_input_is_still_refused_with_one_scan():
         mp.setattr(MissingStrategy, "transform_usable", leaky)
         with pytest.raises(InputError, match=r"X row 300 \(series 0\), feature 0 is nan"):
             pipe.transform(table)
+
+
+@pytest.mark.parametrize("task", ["forecast", "tag"])
+def test_the_window_datasets_share_one_x(task):
+    """X is made once, in row order, and every part's windows view it (no copy each)."""
+    table = seqguard.read(series_frame(), time_col="t", target="y", categorical="c")
+    prep = Pipeline("y", task=task, input_len=8,
+                    **({"horizon": 2} if task == "forecast" else {})).fit_transform(table)
+    assert prep.X.flags["C_CONTIGUOUS"] and prep.X.dtype == np.float32
+    assert [name for name, ds in prep.datasets.items() if ds.X is not prep.X] == []

@@ -298,9 +298,9 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         filled, usable = self.missing_.transform_usable(scaled, groups=groups)
         y_raw = self._target(table)
         y = self.target_scaler_.transform(y_raw, groups=groups).astype(np.float32)
-        prep = Prepared(X=filled.to_numpy(dtype=np.float32), y=y, y_raw=y_raw, bounds=bounds,
-                        part=part, usable=usable, feature_names=list(self.feature_names_),
-                        table=table, pipeline=self)
+        X = np.ascontiguousarray(filled.to_numpy(dtype=np.float32))  # shared by the windows
+        prep = Prepared(X=X, y=y, y_raw=y_raw, bounds=bounds, part=part, usable=usable,
+                        feature_names=list(self.feature_names_), table=table, pipeline=self)
         self._windows(prep, split=split, require_target=require_target)
         return prep
 
