@@ -2,7 +2,7 @@
 
 Speed and memory are reported as ratios measured in the same run, never asserted
 in tests: `seqguard --version` / `python -c pass`, audit time / read time (target <= 1), window peak memory / raw table
-size (target <= 2.5), training throughput / plain PyTorch loop (target >= 0.85); the
+size (target <= 2.5), the Beijing fit's preparation time, training throughput / plain PyTorch loop (target >= 0.85); the
 test MAE of the defaults on DESIGN.md's Beijing protocol against its table; and the
 accuracy panel (bench_accuracy.py), which writes docs/benchmarks.md.
 """
@@ -19,6 +19,9 @@ BENCHES = {
     "startup": ("bench_startup.py", []),
     "audit": ("bench_audit.py", []),
     "windows": ("bench_windows.py", ["--rows", "2000000"]),
+    # the Beijing fit's preparation (Pipeline.fit_transform), median of 5; against
+    # another tree in one run: python benchmarks/bench_prepare.py --compare ../main/src
+    "prepare": ("bench_prepare.py", []),
     "training": ("bench_training.py", []),
     # DESIGN.md's protocol, one seed (about 3-10 minutes on 2 cores); the three seeds
     # of the table: python benchmarks/bench_beijing.py --seeds 0,1,2

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from frame_helpers import series_frame
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError as SkNotFittedError
 from sklearn.utils.validation import check_is_fitted
@@ -134,17 +135,6 @@ def _poison_frame(X: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
             Y.loc[rows, c] = "zzz-unseen"
             Y[c] = Y[c].astype(X[c].dtype)
     return Y
-
-
-def _series_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
-    """One series: a random walk input with gaps, a categorical, a driven target."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n).cumsum()
-    y = np.r_[0.0, x[:-1]] * 2 + rng.normal(size=n)
-    x[rng.random(n) < 0.1] = np.nan
-    y[rng.random(n) < 0.05] = np.nan
-    cat = rng.choice(["a", "b", "c"], size=n).astype(object)
-    return pd.DataFrame({"t": np.arange(n), "x": x, "c": cat, "y": y})
 
 
 def _hourly_frame(n: int = 24 * 30) -> pd.DataFrame:
@@ -592,7 +582,7 @@ def _short(df: pd.DataFrame) -> pd.DataFrame:
     return df.head(2)  # too short to keep training rows beside validation and test
 
 
-_SERIES = Pipe(_series_frame, {"time_col": "t"}, "y", _short)
+_SERIES = Pipe(series_frame, {"time_col": "t"}, "y", _short)
 PIPELINE_OPTIONS = {
     "defaults": {},
     "robust-per-series": {"scaler": "robust", "scale_per": "series"},
@@ -619,10 +609,10 @@ _FIT = {"epochs": 1, "hidden": 4, "layers": 1, "progress": False, "batch_size": 
 ESTIMATOR_CASES = [
     Case("Forecaster", Forecaster,
          {"target": "y", "input_len": 8, "horizon": 2, "read_options": {"time_col": "t"},
-          **_FIT}, Estimator(lambda: _series_frame(160), _short), finite=True),
+          **_FIT}, Estimator(lambda: series_frame(160), _short), finite=True),
     Case("SequenceTagger", SequenceTagger,
          {"target": "y", "input_len": 8, "read_options": {"time_col": "t"}, **_FIT},
-         Estimator(lambda: _series_frame(160), _short), finite=True),
+         Estimator(lambda: series_frame(160), _short), finite=True),
     Case("SequenceClassifier", SequenceClassifier,
          {"target": "label", "read_options": {"time_col": "t", "series_col": "id"},
           **(_FIT | {"batch_size": 8})},
@@ -900,7 +890,7 @@ def test_an_invalid_value_for_every_declared_parameter_is_refused_with_the_templ
     obj = owner("y")
     obj.set_params(**{name: _NotAValue()})
     with pytest.raises(ParameterError) as info:
-        obj.fit(_series_frame(40))  # the check comes before any work on the data
+        obj.fit(series_frame(40))  # the check comes before any work on the data
     message = str(info.value)
     assert message.startswith(f"The '{name}' parameter of {owner.__name__} must be ")
     assert message.endswith("Got <not a value> instead.")

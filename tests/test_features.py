@@ -319,6 +319,25 @@ def test_unseen_category_goes_to_unknown_and_missing_to_its_own_bucket():
     assert merged["c__code"].tolist() == [1, 0, 0, 3]
 
 
+@pytest.mark.parametrize("missing", ["bucket", "unknown"])
+def test_category_codes_match_a_dictionary_lookup(missing):
+    """Oracle: the bucket of every value by a plain dict over the vocabulary (unseen
+    values and NA included), also for a column with no category seen in training."""
+    rng = np.random.default_rng(0)
+    pool = np.array(["a", "b", "c", "d", "e", None], dtype=object)
+    train = pd.DataFrame({"c": rng.choice(pool[[0, 1, 2, 5]], 200), "e": [None] * 200})
+    test = pd.DataFrame({"c": rng.choice(pool, 500), "e": rng.choice(pool, 500)})
+    enc = Categoricals(["c", "e"], missing=missing).fit(train)
+    assert enc.vocabularies_["e"] == (["__unknown__", "__missing__"] if missing == "bucket"
+                                      else ["__unknown__"])
+    for col in ("c", "e"):
+        vocab = enc.vocabularies_[col]
+        lookup = {b: i for i, b in enumerate(vocab) if not b.startswith("__")}
+        na = vocab.index("__missing__") if missing == "bucket" else 0
+        expected = [na if pd.isna(v) else lookup.get(v, 0) for v in test[col]]
+        assert enc.codes(test, col).tolist() == expected
+
+
 def test_categories_are_capped_by_training_frequency_and_json_safe():
     values = ["a"] * 5 + ["b"] * 3 + ["d"] * 3 + ["c"] * 1
     train = pd.DataFrame({"c": values})
@@ -513,6 +532,11 @@ def test_spec_parsers_build_the_steps():
     (parse_rolling, "pm2.5:24;TMEP:3", {"columns": ["pm2.5", "TEMP"]},
      r"--rolling: column 'TMEP' is not in the data\. Did you mean 'TEMP'\?"),
     (parse_rolling, "", {}, "--rolling is empty"),
+    (parse_rolling, " ; ;", {"target": "y"}, r"--rolling is empty\. Example: --rolling "),
+    (parse_lags, ";", {"target": "y"}, r"--lags is empty\. Example: --lags pm2\.5:1,2,24"),
+    (parse_indicators, ", ,", {"target": "y"}, r"--indicators is empty\. Example"),
+    (parse_indicators, "sma:20@ ", {"target": "y"}, r"'sma:20@': the column after '@' is empty"),
+    (parse_rolling, "24", {}, r"--rolling '24' names no column and there is no target"),
     (parse_calendar, "hour,weekday", {}, r"--calendar: unknown part 'weekday'"),
     (parse_calendar, "hour,dayofwek", {}, r"Did you mean 'dayofweek'\?"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)

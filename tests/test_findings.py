@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from seqguard.findings import (
     ALIASES,
@@ -14,6 +15,8 @@ from seqguard.findings import (
     SEVERITIES,
     Finding,
     canonical_code,
+    cause_dict,
+    finding_dict,
     severity_rank,
     upgrade_findings,
 )
@@ -23,7 +26,8 @@ SRC = ROOT / "src" / "seqguard"
 DOC = ROOT / "docs" / "findings.md"
 _CODE = re.compile(r"^[a-z]+(_[a-z]+)+$|^[a-z]+$")
 # calls that take a finding code among their first three arguments
-_FINDING_CALLS = {"_finding", "_guard_finding", "add_finding", "_flag", "Finding"}
+_FINDING_CALLS = {"_finding", "_guard_finding", "add_finding", "_flag", "Finding",
+                  "finding_dict", "cause_dict"}
 
 
 def _documented() -> tuple[set[str], dict[str, str]]:
@@ -122,3 +126,43 @@ def test_finding_dict_forms():
     assert list(f.to_dict(place=False)) == ["severity", "code", "message", "evidence", "fix"]
     with pytest.raises(ValueError, match="not in seqguard.findings.CODES"):
         Finding("constant_feature", "warning")
+
+
+def test_guard_findings_and_causes_are_built_by_the_vocabulary():
+    d = finding_dict("warning", "too_short", "m", {"v": float("nan")}, "fix")
+    assert list(d) == list(Finding("too_short", "warning").to_dict(place=False))
+    assert d["evidence"]["v"] != d["evidence"]["v"]  # NaN kept in memory; the writer encodes
+    assert cause_dict("dead_units", "m", {"f": 0.6}, "fix") == {
+        "code": "dead_units", "message": "m", "evidence": {"f": 0.6}, "fix": "fix"}
+    with pytest.raises(ValueError, match="'constant_feature' is not in seqguard.findings"):
+        finding_dict("warning", "constant_feature", "m", {}, "fix")
+    with pytest.raises(ValueError, match="severity 'fatal'"):
+        finding_dict("fatal", "too_short", "m", {}, "fix")
+    with pytest.raises(ValueError, match="'made_up' is not in seqguard.findings"):
+        cause_dict("made_up", "m", {}, "fix")
+
+
+def test_no_finding_dict_is_written_by_hand_in_training_or_diagnose():
+    """Findings and causes go through seqguard.findings (finding_dict / cause_dict), so
+    a code outside the vocabulary fails where it is raised, not in a saved run."""
+    by_hand = []
+    for folder in ("training", "diagnose"):
+        for path in sorted((SRC / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Dict) and any(
+                        isinstance(k, ast.Constant) and k.value == "code"
+                        and isinstance(v, ast.Constant) for k, v in zip(node.keys,
+                                                                         node.values)):
+                    by_hand.append(f"{folder}/{path.name}:{node.lineno}")
+    assert not by_hand, by_hand
+
+
+def test_a_guard_finding_with_an_unknown_code_fails_where_it_is_added():
+    from seqguard.training.module import SeqguardModule
+
+    module = SeqguardModule(torch.nn.Linear(1, 1))
+    module.add_finding("warning", "dead_units", "m", {"f": 1.0}, "fix")
+    module.add_finding("warning", "dead_units", "later", {"f": 2.0}, "fix")
+    assert [f["message"] for f in module.findings] == ["later"]  # one per code
+    with pytest.raises(ValueError, match="'dead_unit' is not in seqguard.findings.CODES"):
+        module.add_finding("warning", "dead_unit", "m", {}, "fix")

@@ -98,6 +98,10 @@ def test_contract(spec, toy):
     s = _fit(spec, Xtr, gtr)
     out = s.transform(X, groups=g)
     usable = s.usable_rows(X, groups=g)
+    # the pipeline's one pass gives both, the same
+    one_out, one_usable = s.transform_usable(X, groups=g)
+    pd.testing.assert_frame_equal(one_out, out)
+    np.testing.assert_array_equal(one_usable, usable)
 
     assert list(out.columns) == list(s.get_feature_names_out())
     assert list(out.columns[:3]) == ["a", "b", "c"]
@@ -364,6 +368,9 @@ def test_column_missing_only_after_training_is_filled_and_warned():
     with pytest.warns(DataWarning, match=r"column\(s\) 'b' have missing values here but none "
                                          "in the training part"):
         out = s.transform(X)
+    with pytest.warns(DataWarning, match="'b' have missing values here") as caught:
+        s.transform_usable(X)
+    assert [w.filename for w in caught] == [__file__]  # the caller's line, not the strategy's
     assert "b__observed" not in out.columns
     np.testing.assert_array_equal(out["b"], [1.0, 2.0, 2.0, 2.0])
     assert np.isfinite(out.to_numpy()).all()

@@ -427,8 +427,26 @@ def test_forward_errors(seed):
 
 def test_ignored_dropout_warns():
     with pytest.warns(ModelWarning, match=r"--dropout 0\.2 has no effect with --layers 1 "
-                                          r"and --head-layers 0"):
+                                          r"and --head-layers 0") as caught:
         SequenceModel(3, "tag", layers=1, dropout=0.2)
+    assert [w.filename for w in caught] == [__file__]  # the line that built the model
+
+
+def test_the_config_writes_later_options_only_when_set():
+    """Configs of models that use none of the later options (baselines, the AR term,
+    norm, pool, static covariates) keep the keys of earlier versions, in order."""
+    first = ["n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
+             "dropout", "bidirectional", "head", "head_layers", "activation",
+             "grud_channels", "init"]
+    assert list(SequenceModel(3, "forecast").config) == first
+    assert list(SequenceModel(3, "classify").config) == first
+    later = SequenceModel(3, "forecast", baselines=1, ar_steps=2, ar_index=0, norm="revin",
+                          norm_target=0).config
+    assert list(later) == first + ["baselines", "ar_steps", "ar_index", "norm",
+                                   "norm_target", "norm_floor"]
+    assert later["norm_floor"] == [0.01, 0.01]
+    pooled = SequenceModel(3, "classify", pool="mean", n_static=2).config
+    assert list(pooled)[len(first):] == ["pool", "n_static"]
 
 
 # --------------------------------------------------------------------------- init, determinism

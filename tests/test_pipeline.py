@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from frame_helpers import series_frame
 
 import seqguard
 from seqguard import InputError
@@ -60,16 +61,6 @@ def test_target_is_never_imputed_and_scaled_exactly(beijing):
     exact = pipe.target_scaler_.inverse_transform(pipe.target_scaler_.transform(raw))
     np.testing.assert_allclose(exact, raw, rtol=1e-12, atol=1e-9, equal_nan=True)
     np.testing.assert_array_equal(prep.y_raw, raw)
-
-
-def series_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n).cumsum()
-    y = np.r_[0.0, x[:-1]] * 2 + rng.normal(size=n)
-    x[rng.random(n) < 0.1] = np.nan
-    y[rng.random(n) < 0.05] = np.nan
-    cat = rng.choice(["a", "b", "c"], size=n).astype(object)
-    return pd.DataFrame({"t": np.arange(n), "x": x, "c": cat, "y": y})
 
 
 # the leakage and JSON round-trip checks of every option set are in test_contract.py
@@ -163,3 +154,74 @@ def test_a_failed_fit_leaves_the_pipeline_unfitted():
     with pytest.raises(NotFittedError):
         pipe.transform(good)
     assert pipe.fitted_attributes() == []
+
+
+@pytest.mark.parametrize("task,missing", [("forecast", "auto"), ("forecast", "drop"),
+                                          ("tag", "impute:ffill:lead=drop")])
+def test_transform_runs_the_missing_strategy_once_and_scans_x_once(monkeypatch, task, missing):
+    """transform: one pass of the missing-data strategy (values and usable rows), one
+    finiteness scan of the model inputs X (not one per window dataset)."""
+    from seqguard.missing import MissingStrategy
+
+    table = seqguard.read(series_frame(), time_col="t", target="y", categorical="c")
+    pipe = Pipeline("y", task=task, missing=missing, input_len=8,
+                    **({"horizon": 2} if task == "forecast" else {})).fit(table)
+    width = len(pipe.feature_names_)
+    runs: list[bool] = []
+    scans: list[tuple[int, ...]] = []
+    apply, isfinite = MissingStrategy._apply, np.isfinite
+
+    def counting_apply(self, X, groups, full):
+        runs.append(full)
+        return apply(self, X, groups, full)
+
+    def counting_isfinite(a, *args, **kwargs):
+        shape = np.shape(a)
+        if shape == (len(table.frame), width):  # the whole of X
+            scans.append(shape)
+        return isfinite(a, *args, **kwargs)
+
+    monkeypatch.setattr(MissingStrategy, "_apply", counting_apply)
+    monkeypatch.setattr(np, "isfinite", counting_isfinite)
+    prep = pipe.transform(table)
+    monkeypatch.undo()
+    assert runs == [True]
+    assert len(scans) == 1
+    assert set(prep.datasets) == {"train", "val", "test"}
+    # the same arrays as the strategy's two separate calls give
+    scaled = pipe._scale(pipe._features(pipe._inputs(table), pipe.series_groups(table),
+                                        ["c"], table), pipe.series_groups(table))
+    groups = pipe.series_groups(table)
+    np.testing.assert_array_equal(prep.usable, pipe.missing_.usable_rows(scaled, groups=groups))
+    np.testing.assert_array_equal(
+        prep.X, pipe.missing_.transform(scaled, groups=groups).to_numpy(np.float32))
+
+
+def test_a_non_finite_input_is_still_refused_with_one_scan():
+    """The one finiteness scan still names a bad value in X (here: a strategy that
+    leaves NaN on usable rows, a bug the windows' check exists to catch)."""
+    from seqguard.missing import MissingStrategy
+
+    table = seqguard.read(series_frame(), time_col="t", target="y", categorical="c")
+    pipe = Pipeline("y", input_len=8, horizon=2).fit(table)
+
+    def leaky(self, X, *, groups=None):
+        out = X.fillna(0.0)
+        out.iloc[300, 0] = np.nan  # a validation row: the train dataset scans all of X
+        return out.reindex(columns=self.feature_names_out_, fill_value=0.0), \
+            np.ones(len(X), dtype=bool)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(MissingStrategy, "transform_usable", leaky)
+        with pytest.raises(InputError, match=r"X row 300 \(series 0\), feature 0 is nan"):
+            pipe.transform(table)
+
+
+@pytest.mark.parametrize("task", ["forecast", "tag"])
+def test_the_window_datasets_share_one_x(task):
+    """X is made once, in row order, and every part's windows view it (no copy each)."""
+    table = seqguard.read(series_frame(), time_col="t", target="y", categorical="c")
+    prep = Pipeline("y", task=task, input_len=8,
+                    **({"horizon": 2} if task == "forecast" else {})).fit_transform(table)
+    assert prep.X.flags["C_CONTIGUOUS"] and prep.X.dtype == np.float32
+    assert [name for name, ds in prep.datasets.items() if ds.X is not prep.X] == []

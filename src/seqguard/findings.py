@@ -7,7 +7,8 @@ Every part of seqguard that reports problems uses the same pieces:
   ``message``, ``evidence``, ``fix``). :func:`seqguard.audit` returns them;
   diagnose and the guards keep them in their plain dict form
   (``Finding.to_dict(place=False)``: ``{"severity", "code", "message", "evidence",
-  "fix"}``), which is what ``audit.json`` and ``diagnosis.json`` hold.
+  "fix"}``, built by :func:`finding_dict`; the causes a guard lists in its evidence
+  by :func:`cause_dict`), which is what ``audit.json`` and ``diagnosis.json`` hold.
 * :data:`SEVERITIES`: ``error`` (training cannot work or failed), ``warning``
   (training runs but is hurt), ``info`` (a fact worth knowing). Every list of
   findings is ranked by :func:`severity_rank` first; within a severity the audit
@@ -26,8 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ALIASES", "CODES", "SEVERITIES", "Finding", "canonical_code",
-           "severity_rank", "upgrade_findings"]
+__all__ = ["ALIASES", "CODES", "SEVERITIES", "Finding", "canonical_code", "cause_dict",
+           "finding_dict", "severity_rank", "upgrade_findings"]
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -149,6 +150,44 @@ class Finding:
         return cls(canonical_code(data.get("code")), str(data.get("severity", "warning")),
                    data.get("column"), data.get("series"), str(data.get("message", "")),
                    dict(data.get("evidence") or {}), str(data.get("fix", "")))
+
+
+def finding_dict(severity: str, code: str, message: str, evidence: Mapping[str, Any],
+                 fix: str) -> dict[str, Any]:
+    """A finding in the dict form of the guards and diagnose, its code and severity checked.
+
+    The keys of ``Finding.to_dict(place=False)`` in the same order; ``evidence`` is kept
+    as given (a shallow copy: NaN stays NaN in memory), since the run-directory writer
+    encodes it once when it writes ``diagnosis.json``.
+
+    Raises
+    ------
+    ValueError
+        A ``code`` outside :data:`CODES` or a ``severity`` outside :data:`SEVERITIES`.
+
+    Examples
+    --------
+    >>> finding_dict("warning", "too_short", "still improving", {"epochs": 3}, "Train longer.")
+    {'severity': 'warning', 'code': 'too_short', 'message': 'still improving', \
+'evidence': {'epochs': 3}, 'fix': 'Train longer.'}
+    """
+    Finding(code, severity)  # refuses a code or severity outside the vocabulary
+    return {"severity": severity, "code": code, "message": message,
+            "evidence": dict(evidence), "fix": fix}
+
+
+def cause_dict(code: str, message: str, evidence: Mapping[str, Any],
+               fix: str) -> dict[str, Any]:
+    """One likely cause listed in a finding's evidence (``{"code", "message", "evidence",
+    "fix"}``: a finding without a severity of its own), its code checked.
+
+    Examples
+    --------
+    >>> cause_dict("lr_too_high", "the loss went up", {}, "Lower --lr.")["code"]
+    'lr_too_high'
+    """
+    Finding(code, "info")  # refuses a code outside the vocabulary
+    return {"code": code, "message": message, "evidence": dict(evidence), "fix": fix}
 
 
 _NON_FINITE_TEXT = {"nan", "inf", "-inf"}

@@ -294,17 +294,15 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
     def _prepare(self, table: Table, scaled: pd.DataFrame, groups: np.ndarray,
                  bounds: np.ndarray, part: np.ndarray, *, split: bool,
                  require_target: bool) -> Prepared:
-        """The missing-data strategy, the target and the windows over scaled inputs."""
-        filled = self.missing_.transform(scaled, groups=groups)
-        usable = self.missing_.usable_rows(scaled, groups=groups)
-        X = filled.to_numpy(dtype=np.float32)
+        """One pass of the missing-data strategy, the target, the windows (scaled inputs)."""
+        filled, usable = self.missing_.transform_usable(scaled, groups=groups)
         y_raw = self._target(table)
         y = self.target_scaler_.transform(y_raw, groups=groups).astype(np.float32)
+        X = np.ascontiguousarray(filled.to_numpy(dtype=np.float32))  # shared by the windows
         prep = Prepared(X=X, y=y, y_raw=y_raw, bounds=bounds, part=part, usable=usable,
                         feature_names=list(self.feature_names_), table=table, pipeline=self)
         self._windows(prep, split=split, require_target=require_target)
         return prep
-
 
     # ---------------------------------------------------------------- static
     def _fit_static(self, table: Table, bounds: np.ndarray, part: np.ndarray) -> None:
@@ -358,8 +356,8 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         frame = table.frame[self.input_columns_ + [table.time_col]].copy()
         num = [c for c in self.input_columns_ if c in table.numeric]
         values = frame[num].to_numpy(np.float64)
-        if not np.isfinite(values[~np.isnan(values)]).all():  # ±inf are missing from here on
-            frame[num] = np.where(np.isinf(values), np.nan, values)
+        if (inf := np.isinf(values)).any():  # ±inf are missing from here on
+            frame[num] = np.where(inf, np.nan, values)
         # calendar_: the parts "auto" resolved to at fit (absent in runs of earlier versions)
         spec = getattr(self, "calendar_", self.calendar)
         return frame if calendar_enabled(spec) else frame.drop(columns=[table.time_col])
@@ -424,13 +422,15 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         parts = _PARTS if split else {"all": TRAIN}
         summary: dict[str, Any] = {"n_windows": {}, "lost": {}}
         ds: Any
+        first = next(iter(parts))  # the parts share X: the first checks it is finite
         if self.task == "forecast":
             last = last_observed(prep.y, prep.bounds)
             for name, code in parts.items():
                 ds = ForecastWindows(prep.X, prep.y, prep.bounds, self.input_len,
                                      self.horizon, part=prep.part, which=code,
                                      usable=prep.usable, last_obs=last,
-                                     allow_empty=(name != "train"), check_finite=True,
+                                     allow_empty=(name != "train"),
+                                     check_finite=name == first,
                                      require_target=require_target)
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
@@ -440,7 +440,7 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
             for name, code in parts.items():
                 ds = TagWindows(prep.X, prep.y, prep.bounds, self.input_len, stride=1,
                                 part=prep.part, which=code, usable=prep.usable,
-                                allow_empty=(name != "train"))
+                                allow_empty=(name != "train"), check_finite=name == first)
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
                 summary["lost"][name] = dict(ds.n_dropped)
@@ -454,7 +454,8 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
                           else self.split_.series(code))
                 ds = ClassifyWindows(prep.X, prep.bounds, labels, max_len=self.max_len,
                                      pad=self.pad, series=series, n_classes=n_classes,
-                                     allow_empty=(name != "train"), static=static)
+                                     allow_empty=(name != "train"), static=static,
+                                     check_finite=name == first)
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
         lost = sum(d.get("lost_unusable", 0) for d in summary["lost"].values())

@@ -9,6 +9,7 @@ warning (it carries no information); a nearly constant one is a warning from
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -18,33 +19,33 @@ from .statistics import _Shape
 from .thresholds import NEAR_CONSTANT_INFO, NEAR_CONSTANT_WARN
 
 
-def constant_numeric(ctx: AuditContext, col: str, lo_v: float, n_fin: int) -> None:
-    """The numeric column ``col`` takes the single value ``lo_v`` in ``n_fin`` rows."""
+def _constant(ctx: AuditContext, col: str, value: Any, count: int, shown: str, rows: str,
+              target_has: str) -> None:
+    """``col`` takes the single ``value`` (``shown`` for people) in all ``count`` observed
+    rows (``rows`` for people): an error for the target (it ``target_has`` one value),
+    a warning for an input."""
     if col == ctx.target:
         ctx.add("target_constant", "error", col,
-                f"The target {col!r} takes a single value ({_num(lo_v)}) in all "
-                f"{_count(n_fin, 'observed row')}; there is nothing to learn.",
+                f"The target {col!r} {target_has} ({shown}) in all {rows}; there is "
+                "nothing to learn.",
                 "Choose another --target, or check the rows kept by the read "
-                "options.", value=lo_v, count=n_fin)
+                "options.", value=value, count=count)
     else:
         ctx.add("constant_column", "warning", col,
-                f"Column {col!r} takes a single value ({_num(lo_v)}) in all "
-                f"{_count(n_fin, 'observed row')}.", ctx.drop_fix(col),
-                value=lo_v, count=n_fin)
+                f"Column {col!r} takes a single value ({shown}) in all {rows}.",
+                ctx.drop_fix(col), value=value, count=count)
+
+
+def constant_numeric(ctx: AuditContext, col: str, lo_v: float, n_fin: int) -> None:
+    """The numeric column ``col`` takes the single value ``lo_v`` in ``n_fin`` rows."""
+    _constant(ctx, col, lo_v, n_fin, _num(lo_v), _count(n_fin, "observed row"),
+              "takes a single value")
 
 
 def constant_categorical(ctx: AuditContext, col: str, value: str, n_obs: int) -> None:
     """The categorical column ``col`` takes the single value ``value`` in ``n_obs`` rows."""
-    if col == ctx.target:
-        ctx.add("target_constant", "error", col,
-                f"The target {col!r} has a single class ({value!r}) in all "
-                f"{n_obs} observed rows; there is nothing to learn.",
-                "Choose another --target, or check the rows kept by the read "
-                "options.", value=value, count=n_obs)
-    else:
-        ctx.add("constant_column", "warning", col,
-                f"Column {col!r} takes a single value ({value!r}) in all {n_obs} "
-                "observed rows.", ctx.drop_fix(col), value=value, count=n_obs)
+    _constant(ctx, col, value, n_obs, repr(value), f"{n_obs} observed rows",
+              "has a single class")
 
 
 def near_constant(ctx: AuditContext, col: str, fin: np.ndarray, sh: _Shape) -> None:

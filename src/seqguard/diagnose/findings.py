@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..findings import SEVERITIES, Finding, canonical_code, severity_rank
+from ..findings import SEVERITIES, canonical_code, finding_dict, severity_rank
 
 #: Codes from most fundamental cause to symptom; the rank within one severity.
 CAUSE_ORDER: tuple[str, ...] = (
@@ -64,12 +64,8 @@ def _num(v: Any) -> float:
         return math.nan
 
 
-def _finding(severity: str, code: str, message: str, evidence: Mapping[str, Any],
-             fix: str) -> dict[str, Any]:
-    """The plain dict form of a :class:`~seqguard.findings.Finding` (its code checked)."""
-    Finding(code, severity)  # refuses a code or severity outside the vocabulary
-    return {"severity": severity, "code": code, "message": message,
-            "evidence": dict(evidence), "fix": fix}
+#: The plain dict form of a :class:`~seqguard.findings.Finding` (its code checked).
+_finding = finding_dict
 
 
 def rank_findings(findings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

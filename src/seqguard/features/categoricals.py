@@ -97,12 +97,13 @@ class Categoricals(_FeatureStep):
         """Bucket index of every row of ``column`` (0 = ``__unknown__``)."""
         self.check_fitted()
         vocab = self.vocabularies_[column]
-        lookup = {b: i for i, b in enumerate(vocab) if b not in (UNKNOWN, MISSING)}
+        known = [i for i, b in enumerate(vocab) if b not in (UNKNOWN, MISSING)]
         s = X[column].astype("string")
-        miss = s.isna().to_numpy()
-        codes = s.map(lookup).to_numpy(dtype=np.float64, na_value=np.nan)
-        out = np.where(np.isnan(codes), 0, codes).astype(np.int64)
-        out[miss] = vocab.index(MISSING) if MISSING in vocab else 0
+        # the position of each value among the (unique) categories, -1 for unseen or NA:
+        # the last entry of the lookup, bucket 0 (__unknown__)
+        pos = pd.Index([vocab[i] for i in known], dtype="string").get_indexer(s)
+        out = np.asarray(known + [0], dtype=np.int64)[pos]
+        out[s.isna().to_numpy()] = vocab.index(MISSING) if MISSING in vocab else 0
         return out
 
     def transform(self, X: pd.DataFrame, *, groups: Any = None) -> pd.DataFrame:

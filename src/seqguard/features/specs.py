@@ -28,26 +28,38 @@ def _check_spec_column(column: str, columns: Sequence[str] | None, option: str) 
     return column
 
 
+def _items(spec: str, sep: str, option: str, example: str) -> list[str]:
+    """The non-empty items of ``spec`` split at ``sep``; none is an error."""
+    items = [item.strip() for item in str(spec).split(sep) if item.strip()]
+    if not items:
+        raise InputError(f"{option} is empty. Example: {option} {example}.")
+    return items
+
+
+def _item_column(option: str, item: str, col: str, named: bool, target: str | None,
+                 how: str, empty: str) -> str:
+    """The column an item of ``option`` applies to: ``col`` when the item names one
+    (``named``), else the target. An item naming no column when there is no target
+    says ``how`` to name one; an empty name says ``empty``."""
+    if not named:
+        if target is None:
+            raise InputError(f"{option} {item!r} names no column and there is no target. "
+                             f"{how}")
+        return target
+    if not col:
+        raise InputError(f"{option} {item!r}: {empty}")
+    return col
+
+
 def _parse_column_ints(spec: str, target: str | None, columns: Sequence[str] | None,
                        option: str, what: str, example: str) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
-    if not str(spec).strip():
-        raise InputError(f"{option} is empty. Example: {option} {example}.")
-    for group in str(spec).split(";"):
-        group = group.strip()
-        if not group:
-            continue
+    for group in _items(spec, ";", option, example):
         col, sep, nums = group.rpartition(":")
-        col = col.strip()
-        if not sep:
-            if target is None:
-                raise InputError(
-                    f"{option} {group!r} names no column and there is no target. "
-                    f"Write COLUMN:{what}, e.g. {option} {example}.")
-            col = target
-        elif not col:
-            raise InputError(f"{option} {group!r}: the column name before ':' is empty. "
-                             f"Example: {option} {example}.")
+        col = _item_column(option, group, col.strip(), bool(sep), target,
+                           f"Write COLUMN:{what}, e.g. {option} {example}.",
+                           f"the column name before ':' is empty. Example: {option} "
+                           f"{example}.")
         _check_spec_column(col, columns, option)
         ks = []
         for tok in nums.split(","):
@@ -59,8 +71,6 @@ def _parse_column_ints(spec: str, target: str | None, columns: Sequence[str] | N
             ks.append(int(tok))
         out.setdefault(col, [])
         out[col].extend(k for k in ks if k not in out[col])
-    if not out:
-        raise InputError(f"{option} is empty. Example: {option} {example}.")
     return out
 
 
@@ -101,23 +111,11 @@ def parse_indicators(spec: str, target: str | None = None,
     {'pm2.5': ['sma:20', 'macd:12/26/9'], 'TEMP': ['rsi:14']}
     """
     option = "--indicators"
-    if not str(spec).strip():
-        raise InputError(f"{option} is empty. Example: {option} {_INDICATOR_EXAMPLE}.")
     out: dict[str, list[str]] = {}
-    for item in str(spec).split(","):
-        item = item.strip()
-        if not item:
-            continue
+    for item in _items(spec, ",", option, _INDICATOR_EXAMPLE):
         body, at, col = item.partition("@")
-        col = col.strip()
-        if not at:
-            if target is None:
-                raise InputError(
-                    f"{option} {item!r} names no column and there is no target. "
-                    f"Write {item}@COLUMN.")
-            col = target
-        elif not col:
-            raise InputError(f"{option} {item!r}: the column after '@' is empty.")
+        col = _item_column(option, item, col.strip(), bool(at), target,
+                           f"Write {item}@COLUMN.", "the column after '@' is empty.")
         if body.strip().isdigit():
             raise InputError(
                 f"{option}: {body.strip()!r} is not an indicator; separate an indicator's "
@@ -129,8 +127,6 @@ def parse_indicators(spec: str, target: str | None = None,
         out.setdefault(col, [])
         if canon not in out[col]:
             out[col].append(canon)
-    if not out:
-        raise InputError(f"{option} is empty. Example: {option} {_INDICATOR_EXAMPLE}.")
     return Indicators(out)
 
 

@@ -71,46 +71,48 @@ def _unusable_or_none(unusable: np.ndarray) -> np.ndarray | None:
     return unusable if unusable.any() else None
 
 
-def _lead(g: Gap, where: np.ndarray, unusable: np.ndarray) -> None:
-    """Fill a leading gap (no observation before it in the series) by ``lead``."""
+def _copy_nearest(g: Gap, where: np.ndarray,
+                  nearest: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Copy the nearest observed value (``nearest``: its row for each row, and whether it
+    exists) onto the ``where`` rows that have one; return the rows that have none."""
+    rows, exists = nearest
+    m = where & exists
+    g.values[m] = g.values[rows[m]]
+    return where & ~exists
+
+
+def _edge(g: Gap, where: np.ndarray, unusable: np.ndarray, option: str, default: str,
+          copy: str, nearest: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+    """Fill an edge gap by the policy ``g.options[option]``: ``zero``, the training
+    constant (``mean``), ``drop`` (the constant, and the rows unusable), or ``copy``:
+    the nearest observed value on the other side of the edge (``nearest()``)."""
     if not where.any():
         return
-    policy = g.options.get("lead", "mean")
+    policy = g.options.get(option, default)
     if policy == "zero":
         g.values[where] = 0.0
         return
     g.values[where] = g.const
     if policy == "drop":
         unusable |= where
-    elif policy == "bfill":
-        nxt, has_next = g.rows.next_observed(g.observed)
-        m = where & has_next
-        g.values[m] = g.values[nxt[m]]
+    elif policy == copy:
+        _copy_nearest(g, where, nearest())
+
+
+def _lead(g: Gap, where: np.ndarray, unusable: np.ndarray) -> None:
+    """Fill a leading gap (no observation before it in the series) by ``lead``."""
+    _edge(g, where, unusable, "lead", "mean", "bfill",
+          lambda: g.rows.next_observed(g.observed))
 
 
 def _trail(g: Gap, where: np.ndarray, unusable: np.ndarray) -> None:
     """Fill a trailing gap (no observation after it in the series) by ``trail``."""
-    if not where.any():
-        return
-    policy = g.options.get("trail", "ffill")
-    if policy == "zero":
-        g.values[where] = 0.0
-        return
-    g.values[where] = g.const
-    if policy == "drop":
-        unusable |= where
-    elif policy == "ffill":
-        last, has_last = g.last_observed()
-        m = where & has_last
-        g.values[m] = g.values[last[m]]
+    _edge(g, where, unusable, "trail", "ffill", "ffill", g.last_observed)
 
 
 def _carry_forward(g: Gap, todo: np.ndarray, unusable: np.ndarray) -> None:
     """The last observed value of the series on the ``todo`` rows; ``lead`` before it."""
-    last, has_last = g.last_observed()
-    m = todo & has_last
-    g.values[m] = g.values[last[m]]
-    _lead(g, todo & ~has_last, unusable)
+    _lead(g, _copy_nearest(g, todo, g.last_observed()), unusable)
 
 
 def leave_missing(g: Gap) -> np.ndarray:
@@ -153,11 +155,7 @@ def seasonal(g: Gap) -> np.ndarray | None:
 def backward(g: Gap) -> np.ndarray | None:
     """``impute:bfill``: the next observed value (look-ahead); ``trail`` after it."""
     unusable = np.zeros(len(g.values), dtype=bool)
-    miss = g.missing
-    nxt, has_next = g.rows.next_observed(g.observed)
-    m = miss & has_next
-    g.values[m] = g.values[nxt[m]]
-    _trail(g, miss & ~has_next, unusable)
+    _trail(g, _copy_nearest(g, g.missing, g.rows.next_observed(g.observed)), unusable)
     return _unusable_or_none(unusable)
 
 

@@ -257,8 +257,37 @@ class MissingStrategy(SeriesTransform):
         InputError
             Other columns than in ``fit``, or ``groups`` of the wrong length.
         """
+        return self._fill(X, groups)[0]
+
+    def transform_usable(self, X: pd.DataFrame, *,
+                         groups: Any = None) -> tuple[pd.DataFrame, np.ndarray]:
+        """``(transform(X), usable_rows(X))`` from one pass of the strategy over ``X``.
+
+        What a pipeline needs for its windows: the filled frame and the rows that may
+        appear in an input window, each column scanned and filled once (calling the
+        two methods runs the strategy twice). ``X`` and ``groups`` as for
+        :meth:`transform`, which raises the same errors.
+
+        Returns
+        -------
+        tuple of (DataFrame, numpy.ndarray of bool)
+            As :meth:`transform` and :meth:`usable_rows` return them.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"a": [1.0, None, 3.0]})
+        >>> filled, usable = MissingStrategy("drop").fit(X).transform_usable(X)
+        >>> filled["a"].isna().tolist(), usable.tolist()
+        ([False, True, False], [True, False, True])
+        """
+        return self._fill(X, groups)
+
+    def _fill(self, X: pd.DataFrame, groups: Any) -> tuple[pd.DataFrame, np.ndarray]:
+        """What :meth:`transform` and :meth:`transform_usable` return (their warning
+        names the line that called them)."""
         self._check_columns(X)
-        values, _, obs = self._apply(X, groups, full=True)
+        values, usable, obs = self._apply(X, groups, full=True)
         names = [str(c) for c in X.columns]
         unseen = [c for j, c in enumerate(self.columns_)
                   if not obs[:, j].all() and not self.n_missing_train_[c]
@@ -269,14 +298,14 @@ class MissingStrategy(SeriesTransform):
                 "but none in the training part, so they have no '__observed' channel; the "
                 "gaps are filled without telling the model. Refit on training data that "
                 "shows such gaps if they matter.",
-                DataWarning, stacklevel=2,
+                DataWarning, stacklevel=3,
             )
         data: dict[str, Any] = {}
         for j, name in enumerate(names):
             data[name] = values[name] if name in values else X.iloc[:, j]
         for name in self.feature_names_out_[len(names):]:
             data[str(name)] = values[str(name)]
-        return pd.DataFrame(data, index=X.index)
+        return pd.DataFrame(data, index=X.index), usable
 
     def usable_rows(self, X: pd.DataFrame, *, groups: Any = None) -> np.ndarray:
         """True on rows that may appear in a model input window (see module docstring).

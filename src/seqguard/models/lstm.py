@@ -1,5 +1,10 @@
 """The sequence model: an LSTM, GRU or GRU-D encoder with a task head.
 
+This module builds the layers and runs them; the encoder is in
+:mod:`seqguard.models.recurrent` (and :mod:`seqguard.models.grud`), the heads in
+:mod:`seqguard.models.heads`, and the checks of the options in
+:mod:`seqguard.models.options`.
+
 :class:`SequenceModel` is the one model class seqguard trains. Every constructor
 argument is a plain JSON value, so :attr:`SequenceModel.config` goes into
 ``pipeline.json`` and :meth:`SequenceModel.from_config` rebuilds the same
@@ -43,98 +48,23 @@ for forecasting too: the whole input window is in the past.
 from __future__ import annotations
 
 import copy
-import operator
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..errors import InputError, did_you_mean
-from .grud import GRUD, check_grud_channels
-from .heads import ACTIVATIONS, DirectHead, ModelWarning, ResidualHead, apply_activation
-from .pooling import POOLS, Pool
-from .revin import WindowNorm, parse_norm
+from .grud import GRUD
+from .heads import DirectHead, ResidualHead, apply_activation
+from .options import _ARGS, HEADS, MODELS, TASKS, resolve_options
+from .pooling import Pool
+from .recurrent import RecurrentEncoder
+from .revin import WindowNorm
 
+# HEADS, MODELS, TASKS (models/options.py) and RecurrentEncoder (models/recurrent.py)
+# stay importable from here, where they were first defined.
 __all__ = ["HEADS", "MODELS", "TASKS", "RecurrentEncoder", "SequenceModel"]
-
-MODELS = ("lstm", "gru", "grud")
-TASKS = ("forecast", "tag", "classify")
-HEADS = ("residual", "direct")
-_ARGS = ("n_features", "task", "horizon", "n_outputs", "model", "hidden", "layers",
-         "dropout", "bidirectional", "head", "head_layers", "activation", "grud_channels",
-         "init", "baselines", "ar_steps", "ar_index", "norm", "norm_target",
-         "norm_floor", "pool", "n_static")
-#: Initialisations of the recurrent weights: torch's own (uniform in ±1/sqrt(hidden)), or
-#: :func:`init_recurrent_` (Xavier input, orthogonal recurrent weights, forget bias 1).
-INITS = ("torch", "orthogonal")
-
-
-def init_recurrent_(rnn: nn.LSTM | nn.GRU) -> None:
-    """Xavier input weights, orthogonal recurrent weights (per gate), zero biases,
-    LSTM forget-gate bias 1 (torch's gate order is i, f, g, o)."""
-    hidden = rnn.hidden_size
-    for name, p in rnn.named_parameters():
-        if name.startswith("weight"):
-            init = nn.init.xavier_uniform_ if "_ih_" in name else nn.init.orthogonal_
-            for k in range(p.shape[0] // hidden):
-                init(p.data[k * hidden:(k + 1) * hidden])
-        elif name.startswith("bias"):
-            nn.init.zeros_(p)
-            if isinstance(rnn, nn.LSTM) and name.startswith("bias_ih"):
-                p.data[hidden:2 * hidden] = 1.0
-
-
-class RecurrentEncoder(nn.Module):
-    """Fused ``nn.LSTM`` / ``nn.GRU`` encoder returning ``(sequence or None, summary)``."""
-
-    out_dim: int
-
-    def __init__(self, kind: str, n_features: int, hidden: int, layers: int, dropout: float,
-                 bidirectional: bool, init: str = "orthogonal"):
-        super().__init__()
-        cls = nn.LSTM if kind == "lstm" else nn.GRU
-        self.rnn = cls(n_features, hidden, layers, batch_first=True,
-                       dropout=dropout if layers > 1 else 0.0, bidirectional=bidirectional)
-        if init == "orthogonal":
-            init_recurrent_(self.rnn)
-        self.dirs = 2 if bidirectional else 1
-        self.out_dim = hidden * self.dirs
-
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None,
-                need_sequence: bool = False) -> tuple[torch.Tensor | None, torch.Tensor]:
-        """Encode ``x`` (B, L, F); ``lengths`` (B,) packs right-padded sequences."""
-        if lengths is None:
-            out, hn = self.rnn(x)
-        else:
-            packed = pack_padded_sequence(x, lengths.detach().cpu().to(torch.int64),
-                                          batch_first=True, enforce_sorted=False)
-            out, hn = self.rnn(packed)
-            if need_sequence:
-                out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        if isinstance(hn, tuple):  # LSTM: (h_n, c_n)
-            hn = hn[0]
-        summary = hn[-1] if self.dirs == 1 else torch.cat([hn[-2], hn[-1]], dim=-1)
-        return (out if need_sequence else None), summary
-
-
-def _int(name: str, value: Any, minimum: int, fix: str) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise InputError(f"The {name!r} option must be an integer >= {minimum}, got {value!r}. "
-                         f"{fix}")
-    v = operator.index(value)
-    if v < minimum:
-        raise InputError(f"The {name!r} option must be an integer >= {minimum}, got {v}. {fix}")
-    return int(v)
-
-
-def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise InputError(f"The {name!r} option must be one of {list(choices)}, got {value!r}."
-                         + did_you_mean(str(value), choices))
-    return str(value)
 
 
 class SequenceModel(nn.Module):
@@ -250,153 +180,45 @@ class SequenceModel(nn.Module):
         n_static: int = 0,
     ):
         super().__init__()
-        n_features = _int("n_features", n_features, 1, "Pass the number of input columns.")
-        task = _choice("task", task, TASKS)
-        model = _choice("model", model, MODELS)
-        hidden = _int("hidden", hidden, 1, "Try 32, 64 or 128.")
-        layers = _int("layers", layers, 1, "Try 1 or 2.")
-        head_layers = _int("head_layers", head_layers, 0, "Use 0 for a linear head.")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-                or not 0.0 <= float(dropout) < 1.0:
-            raise InputError(f"The 'dropout' option must be a number in [0, 1), got {dropout!r}. "
-                             "Try 0.0 (none) to 0.3.")
-        dropout = float(dropout)
-        if not isinstance(bidirectional, bool):
-            raise InputError(f"The 'bidirectional' option must be true or false, got "
-                             f"{bidirectional!r}.")
-        if task == "forecast":
-            horizon = 1 if horizon is None else _int(
-                "horizon", horizon, 1, "Pass the number of steps to forecast.")
-            head = "residual" if head is None else _choice("head", head, HEADS)
-        else:
-            if horizon is not None:
-                raise InputError(f"The 'horizon' option applies to task='forecast' only, got "
-                                 f"horizon={horizon!r} with task={task!r}. Leave it unset.")
-            if head is not None:
-                raise InputError(f"The 'head' option (residual or direct) applies to "
-                                 f"task='forecast' only, got head={head!r} with task={task!r}. "
-                                 "Leave it unset.")
-        if task == "classify":
-            n_outputs = 1 if n_outputs is None else _int(
-                "n_outputs", n_outputs, 1, "Use 1 for a binary logit or the number of classes.")
-            if activation is not None:
-                raise InputError(f"The 'activation' option applies to regression only; "
-                                 f"task='classify' outputs logits, got activation="
-                                 f"{activation!r}. Leave it unset.")
-        elif n_outputs is not None:
-            raise InputError(f"The 'n_outputs' option applies to task='classify' only, got "
-                             f"n_outputs={n_outputs!r} with task={task!r}. Leave it unset.")
-        n_static = _int("n_static", n_static, 0, "Use 0 for no static covariates.")
-        if task == "classify":
-            pool = "last" if pool is None else _choice("pool", pool, POOLS)
-        elif pool is not None or n_static:
-            raise InputError(f"The 'pool' and 'n_static' options apply to task='classify' "
-                             f"only, got pool={pool!r}, n_static={n_static} with "
-                             f"task={task!r}. Leave them unset.")
-        baselines = _int("baselines", baselines, 0, "Use 0 for persistence alone.")
-        if baselines and (task != "forecast" or head != "residual"):
-            raise InputError(f"The 'baselines' option applies to the residual forecast head "
-                             f"only, got baselines={baselines} with task={task!r}, "
-                             f"head={head!r}. Leave it 0.")
-        ar_steps = _int("ar_steps", ar_steps, 0, "Use 0 for no autoregressive term.")
-        if ar_steps:
-            if task != "forecast" or head != "residual":
-                raise InputError(f"The 'ar_steps' option applies to the residual forecast "
-                                 f"head only, got ar_steps={ar_steps} with task={task!r}, "
-                                 f"head={head!r}. Leave it 0.")
-            ar_index = _int("ar_index", ar_index, 0, "Pass the target's input column.")
-            if ar_index >= n_features:
-                raise InputError(f"The 'ar_index' option must be an input column (0 to "
-                                 f"{n_features - 1}), got {ar_index}.")
-        elif ar_index is not None:
-            raise InputError("The 'ar_index' option needs ar_steps > 0. Leave it unset.")
-        norm = parse_norm(norm)
-        if norm != "none":
-            if task != "forecast":
-                raise InputError(f"The 'norm' option (per-window normalisation of the target) "
-                                 f"applies to task='forecast' only, got norm={norm!r} with "
-                                 f"task={task!r}. Pass --norm none.")
-            norm_target = _int("norm_target", norm_target, 0,
-                               "Pass the column of the target in the inputs.")
-            if norm_target >= n_features:
-                raise InputError(f"norm_target {norm_target} is not a column of the "
-                                 f"{n_features} inputs. Pass the column of the target.")
-            floor = [0.01, 0.01] if norm_floor is None else [float(v) for v in norm_floor]
-            if len(floor) != 2 or not all(v > 0 for v in floor):
-                raise InputError(f"norm_floor must be two positive numbers, got {norm_floor!r}.")
-        elif norm_target is not None or norm_floor is not None:
-            raise InputError("The 'norm_target' and 'norm_floor' options apply with "
-                             "norm='revin' only. Leave them unset.")
-        if activation is not None:
-            activation = _choice("activation", activation, tuple(ACTIVATIONS))
-        init = ("torch" if task == "forecast" else "orthogonal") if init is None \
-            else _choice("init", init, INITS)
-        if model == "grud":
-            if bidirectional:
-                raise InputError("The grud model runs forward in time only (its decays count "
-                                 "from past observations); bidirectional=True needs model="
-                                 "'lstm' or 'gru'.")
-            grud_channels = check_grud_channels(grud_channels, n_features)
-        elif grud_channels is not None:
-            raise InputError(f"The 'grud_channels' option applies to model='grud' only, got it "
-                             f"with model={model!r}. Leave it unset.")
-        if dropout > 0 and layers == 1 and head_layers == 0:
-            warnings.warn(f"--dropout {dropout:g} has no effect with --layers 1 and "
-                          "--head-layers 0: dropout applies between recurrent layers and "
-                          "after dense head layers. Pass --layers 2 or more, --head-layers 1, "
-                          "or --dropout 0.",
-                          ModelWarning, stacklevel=2)
-
-        self._config: dict[str, Any] = {
-            "n_features": n_features, "task": task, "horizon": horizon,
-            "n_outputs": n_outputs, "model": model, "hidden": hidden, "layers": layers,
-            "dropout": dropout, "bidirectional": bidirectional, "head": head,
-            "head_layers": head_layers, "activation": activation,
-            "grud_channels": copy.deepcopy(grud_channels), "init": init,
-        }
-        if baselines:  # only then: configs of earlier versions stay as they were
-            self._config["baselines"] = baselines
-        if ar_steps:
-            self._config["ar_steps"], self._config["ar_index"] = ar_steps, ar_index
+        o = resolve_options(
+            n_features, task, horizon, n_outputs, model, hidden, layers, dropout,
+            bidirectional, head, head_layers, activation, grud_channels, init, baselines,
+            ar_steps, ar_index, norm, norm_target, norm_floor, pool, n_static)
+        self._config = o.config()
         self.norm: WindowNorm | None = None
-        if norm != "none":  # likewise
-            self._config.update(norm=norm, norm_target=norm_target, norm_floor=floor)
-            assert norm_target is not None
-            self.norm = WindowNorm(norm_target, (floor[0], floor[1]),
-                                   affine=norm == "revin:affine")
-        if task == "classify":  # only when set: configs of earlier versions stay as they were
-            if pool != "last":
-                self._config["pool"] = pool
-            if n_static:
-                self._config["n_static"] = n_static
-        self.pool_kind, self.n_static = pool, n_static
-        self.baselines = baselines
-        self.ar_steps, self.ar_index = ar_steps, ar_index
-        self.n_features, self.task, self.horizon = n_features, task, horizon
-        self.n_outputs, self.activation, self.head_kind = n_outputs, activation, head
+        if o.norm != "none":
+            assert o.norm_target is not None and o.norm_floor is not None
+            self.norm = WindowNorm(o.norm_target, (o.norm_floor[0], o.norm_floor[1]),
+                                   affine=o.norm == "revin:affine")
+        self.pool_kind, self.n_static = o.pool, o.n_static
+        self.baselines = o.baselines
+        self.ar_steps, self.ar_index = o.ar_steps, o.ar_index
+        self.n_features, self.task, self.horizon = o.n_features, o.task, o.horizon
+        self.n_outputs, self.activation, self.head_kind = o.n_outputs, o.activation, o.head
 
         self.encoder: nn.Module
-        if model == "grud":
-            assert grud_channels is not None
-            self.encoder = GRUD(n_features, grud_channels, hidden, layers, dropout)
+        if o.model == "grud":
+            assert o.grud_channels is not None
+            self.encoder = GRUD(o.n_features, o.grud_channels, o.hidden, o.layers, o.dropout)
         else:
-            self.encoder = RecurrentEncoder(model, n_features, hidden, layers, dropout,
-                                            bidirectional, init)
+            self.encoder = RecurrentEncoder(o.model, o.n_features, o.hidden, o.layers,
+                                            o.dropout, o.bidirectional, o.init)
         in_dim = self.encoder.out_dim
         self.pool: nn.Module | None = None
-        if task == "classify" and pool != "last":
-            self.pool = Pool(str(pool), in_dim)
-        in_dim += n_static
-        n_out = {"forecast": horizon, "tag": 1, "classify": n_outputs}[task]
+        if o.task == "classify" and o.pool != "last":
+            self.pool = Pool(str(o.pool), in_dim)
+        in_dim += o.n_static
+        n_out = {"forecast": o.horizon, "tag": 1, "classify": o.n_outputs}[o.task]
         assert n_out is not None
         self.head: nn.Module
-        if head == "residual":
-            self.head = ResidualHead(in_dim, n_out, hidden, head_layers, dropout, baselines)
+        if o.head == "residual":
+            self.head = ResidualHead(in_dim, n_out, o.hidden, o.head_layers, o.dropout,
+                                     o.baselines)
         else:
-            self.head = DirectHead(in_dim, n_out, hidden, head_layers, dropout)
+            self.head = DirectHead(in_dim, n_out, o.hidden, o.head_layers, o.dropout)
         self.ar: nn.Linear | None = None
-        if ar_steps:
-            self.ar = nn.Linear(ar_steps, n_out)
+        if o.ar_steps:
+            self.ar = nn.Linear(o.ar_steps, n_out)
             nn.init.zeros_(self.ar.weight)
             nn.init.zeros_(self.ar.bias)
 

@@ -30,6 +30,15 @@ class _BaseScaler(SeriesTransform):
         self.per = per
 
     # ------------------------------------------------------------------ fit
+    def _learn(self, values: np.ndarray, groups: Any, names: list[str],
+               **more: Any) -> None:
+        """The fit both scalers share: compute the learned state of ``values`` (rows x
+        columns named ``names``) and only then set it, with the ``more`` learned
+        attributes, so a fit that raises leaves the scaler as it was."""
+        state = self._fit_values(values, groups, names)
+        for key, value in {**state, **more}.items():
+            setattr(self, key, value)
+
     def _fit_values(self, values: np.ndarray, groups: Any, names: list[str]) -> dict[str, Any]:
         """Validate the options and compute the learned state (returned, not yet set)."""
         owner = type(self).__name__

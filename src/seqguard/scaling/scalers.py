@@ -130,11 +130,9 @@ class Scaler(_BaseScaler):
         """
         if not isinstance(X, pd.DataFrame):
             self._record_columns(X)  # raises, naming the fix
-        values = _float_values(X, type(self).__name__)
-        state = self._fit_values(values, groups, [str(c) for c in X.columns])
-        self._record_columns(X)
-        for key, value in state.items():
-            setattr(self, key, value)
+        self._learn(_float_values(X, type(self).__name__), groups,
+                    [str(c) for c in X.columns])
+        self._record_columns(X)  # cannot fail for a DataFrame
         return self
 
     def transform(self, X: pd.DataFrame, *, groups: ArrayLike | None = None) -> pd.DataFrame:
@@ -271,11 +269,8 @@ class TargetScaler(_BaseScaler):
                 f"{values.shape}. Fit on the target column, then transform windows "
                 "(rows × horizons)."
             )
-        state = self._fit_values(values[:, None], groups,
-                                 [str(name) if name is not None else "target"])
-        self.n_features_in_ = 1
-        for key, value in state.items():
-            setattr(self, key, value)
+        self._learn(values[:, None], groups, [str(name) if name is not None else "target"],
+                    n_features_in_=1)
         return self
 
     def _as_float(self, y: ArrayLike, stage: str) -> np.ndarray:

@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from ..errors import InputError
+from ..findings import finding_dict
 
 __all__ = ["MAX_BATCH", "MIN_BATCH", "MIN_STEPS", "resolve_batch_size", "steps_per_epoch",
            "still_improving"]
@@ -106,10 +107,10 @@ def still_improving(history: Any, *, stopped_reason: str, best_epoch: int | None
     if steps is not None and steps < 8 and (batch_size is None or batch_size > MIN_BATCH):
         fix += f", or a smaller --batch-size ({steps} optimiser step(s) per epoch now)"
     message = f"{name} was still falling {where}; {fix}."
-    return {"severity": "warning", "code": "still_improving", "message": message,
-            "evidence": {"epochs": last, "best_epoch": int(best_epoch),
-                         "monitor": monitor, "last_loss": losses[-1],
-                         "best_before": min(before), "steps_per_epoch": steps,
-                         "batch_size": batch_size},
-            "fix": f"Train longer: --epochs {2 * last} (epochs={2 * last} in Python); early "
-                   "stopping ends training when the loss stops improving."}
+    return finding_dict(
+        "warning", "still_improving", message,
+        {"epochs": last, "best_epoch": int(best_epoch), "monitor": monitor,
+         "last_loss": losses[-1], "best_before": min(before), "steps_per_epoch": steps,
+         "batch_size": batch_size},
+        f"Train longer: --epochs {2 * last} (epochs={2 * last} in Python); early "
+        "stopping ends training when the loss stops improving.")

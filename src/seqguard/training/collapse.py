@@ -36,6 +36,8 @@ import lightning as L
 import torch
 from torch import nn
 
+from ..findings import cause_dict
+
 __all__ = ["GRU_GATES", "LSTM_GATES", "CollapseGuard", "dead_unit_fraction", "gate_saturation",
            "gate_saturation_by_gate", "target_scale_cause"]
 
@@ -160,13 +162,13 @@ def target_scale_cause(mean: float, std: float) -> dict[str, Any] | None:
         return None
     if not (std > 10 or (abs(mean) > 1 and abs(mean) > 10 * std)):
         return None
-    return {
-        "code": "unscaled_target",
-        "message": f"the target is not scaled (mean {_fmt(mean)}, std {_fmt(std)} "
-                   "in the units the model sees)",
-        "evidence": {"mean": mean, "std": std},
-        "fix": "Scale the target (--target-scaler standard) or use the residual "
-               "head (--head residual)."}
+    return cause_dict(
+        "unscaled_target",
+        f"the target is not scaled (mean {_fmt(mean)}, std {_fmt(std)} "
+        "in the units the model sees)",
+        {"mean": mean, "std": std},
+        "Scale the target (--target-scaler standard) or use the residual "
+        "head (--head residual).")
 
 
 def dead_unit_fraction(output: torch.Tensor, tol: float = 1e-6) -> float:
@@ -300,12 +302,12 @@ class CollapseGuard(L.Callback):
             if went_up:
                 what.append(f"the training loss went up from {_fmt(losses[0])} to "
                             f"{_fmt(losses[-1])}")
-            causes.append({"code": "lr_too_high",
-                           "message": f"the learning rate looks too high ({' and '.join(what)})",
-                           "evidence": {"rollbacks": len(rollbacks),
-                                        "train_loss_first": losses[0] if losses else None,
-                                        "train_loss_last": losses[-1] if losses else None},
-                           "fix": "Lower --lr (for example by 10x)."})
+            causes.append(cause_dict(
+                "lr_too_high", f"the learning rate looks too high ({' and '.join(what)})",
+                {"rollbacks": len(rollbacks),
+                 "train_loss_first": losses[0] if losses else None,
+                 "train_loss_last": losses[-1] if losses else None},
+                "Lower --lr (for example by 10x)."))
         # -- dead units and saturated gates on the reference batch
         layer = _first_recurrent(pl_module.model)
         if layer is not None and self._reference is not None:
@@ -324,28 +326,27 @@ class CollapseGuard(L.Callback):
             if "out" in captured:
                 dead = dead_unit_fraction(captured["out"])
                 if math.isfinite(dead) and dead > 0.5:
-                    causes.append({
-                        "code": "dead_units",
-                        "message": f"{dead:.0%} of the hidden units of the last recurrent "
-                                   "layer do not vary across windows (dead units)",
-                        "evidence": {"dead_fraction": dead},
-                        "fix": "Lower --lr, scale the inputs, and add --dropout only "
-                               "once training works."})
+                    causes.append(cause_dict(
+                        "dead_units",
+                        f"{dead:.0%} of the hidden units of the last recurrent "
+                        "layer do not vary across windows (dead units)",
+                        {"dead_fraction": dead},
+                        "Lower --lr, scale the inputs, and add --dropout only "
+                        "once training works."))
                 if getattr(layer, "proj_size", 0) == 0:
                     sat = gate_saturation(layer, captured["in"])
                     if sat > 0.3:
-                        causes.append({
-                            "code": "saturated_gates",
-                            "message": f"{sat:.0%} of the first layer's gate pre-activations "
-                                       "have |z| > 6 (saturated gates pass no gradient)",
-                            "evidence": {"saturated_share": sat},
-                            "fix": "Scale the inputs (--scaler standard) and lower --lr."})
+                        causes.append(cause_dict(
+                            "saturated_gates",
+                            f"{sat:.0%} of the first layer's gate pre-activations "
+                            "have |z| > 6 (saturated gates pass no gradient)",
+                            {"saturated_share": sat},
+                            "Scale the inputs (--scaler standard) and lower --lr."))
         # -- training too short
         if finite and best == len(history) - 1 and len(history) >= 1 \
                 and pl_module.stop_reason in (None, "max_epochs"):
-            causes.append({"code": "too_short",
-                           "message": f"the {pl_module.monitor} was still improving at the last "
-                                      f"epoch ({history[-1]['epoch']})",
-                           "evidence": {"epochs": len(history)},
-                           "fix": "Train longer (--epochs)."})
+            causes.append(cause_dict(
+                "too_short", f"the {pl_module.monitor} was still improving at the last "
+                f"epoch ({history[-1]['epoch']})",
+                {"epochs": len(history)}, "Train longer (--epochs)."))
         return causes

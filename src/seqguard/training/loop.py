@@ -38,6 +38,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import nn
 
 from ..errors import InputError, SeqguardWarning, TrainingFailed
+from ..findings import finding_dict
 from ..params import DEFAULTS
 from .best_state import BestState
 from .checkpoint import (
@@ -380,9 +381,8 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
                    "validation windows.")
         fix = ("Check the validation inputs are finite and scaled like the training inputs, "
                "and lower --lr.")
-        result.findings.append({"severity": "error", "code": "non_finite_validation",
-                                "message": message, "evidence": {"history": module.history},
-                                "fix": fix})
+        result.findings.append(finding_dict("error", "non_finite_validation", message,
+                                            {"history": module.history}, fix))
         err = TrainingFailed(message + " Fix: " + fix)
         err.result = result  # type: ignore[attr-defined]
         raise err

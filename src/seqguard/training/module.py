@@ -40,6 +40,7 @@ import lightning as L
 import torch
 from torch import nn
 
+from ..findings import finding_dict
 from ._steps import (
     OPTIMIZERS,
     EpochStats,
@@ -193,8 +194,7 @@ class SeqguardModule(L.LightningModule):
                     evidence: dict[str, Any], fix: str) -> dict[str, Any]:
         """Add a finding for ``diagnosis.json``; a later one replaces an earlier one
         with the same ``code``."""
-        finding = {"severity": severity, "code": code, "message": message,
-                   "evidence": evidence, "fix": fix}
+        finding = finding_dict(severity, code, message, evidence, fix)
         self.findings = [f for f in self.findings if f["code"] != code] + [finding]
         return finding
 

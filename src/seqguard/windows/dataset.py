@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..layout import series_of_rows
-from ..splits.parts import PART_NAMES
+from ..layout import check_bounds, series_of_rows
+from ..splits.parts import PART_NAMES, part_code
 
 _CHUNK_ROWS = 1 << 20
 
@@ -142,6 +142,9 @@ def _indices(idx: Any, n: int) -> np.ndarray:
 class _Windows(torch.utils.data.Dataset):
     """Shared machinery: start rows, indexing, loaders."""
 
+    X: np.ndarray
+    y: np.ndarray
+    usable: np.ndarray | None
     starts: np.ndarray
     bounds: np.ndarray
     part: np.ndarray | None
@@ -155,6 +158,48 @@ class _Windows(torch.utils.data.Dataset):
 
     def gather(self, idx: Any) -> dict[str, torch.Tensor]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _valid_starts(self) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _set_rows(self, X: Any, y: Any, bounds: Any, part: Any, which: int | str,
+                  usable: Any, *, finite_y: bool = False) -> None:
+        """Check and keep the flat per-row arrays of a window dataset with targets:
+        ``X`` (n, F), ``y`` (n,) with one target per row (``finite_y``: NaN for missing,
+        never ±inf), the series ``bounds``, the ``part`` of each row and ``usable``."""
+        self.X = _as_float32_rows("X", X, 2)
+        n = self.X.shape[0]
+        self.y = _as_float32_rows("y", y, 1)
+        if len(self.y) != n:
+            raise InputError(f"y has {len(self.y)} rows but X has {n}; one target per row.")
+        if finite_y and np.isinf(self.y).any():
+            row = int(np.flatnonzero(np.isinf(self.y))[0])
+            raise InputError(f"y row {row} is {self.y[row]}: targets must be finite or NaN "
+                             "(missing). Treat infinite targets as missing.")
+        self.bounds = check_bounds(bounds, n)
+        self.part = _check_part(part, n)
+        self.which = part_code(which)
+        self.usable = _check_usable(usable, n)
+
+    def _set_starts(self, window: int, name: str, flags: str, *, check_finite: bool,
+                    allow_empty: bool, hints: dict[str, str], sum_of: str = "") -> None:
+        """Refuse a ``window`` of rows longer than every series (``name``: the
+        parameters it is made of, ``sum_of`` their values, ``flags`` the options to
+        lower), check the usable inputs are finite, and find the valid starts; no valid
+        start is an error naming why (``hints``: reason -> what it means) unless
+        ``allow_empty``."""
+        need = f"{name} = {sum_of + ' = ' if sum_of else ''}{window}"
+        longest = int(np.diff(self.bounds).max()) if len(self.bounds) > 1 else 0
+        if longest < window:
+            raise InputError(
+                f"a {self.kind} window needs {need} rows, but the longest series has "
+                f"{longest} rows. Lower {flags}."
+            )
+        if check_finite:
+            _check_finite(self.X, self.usable, self.bounds)
+        self.starts = self._valid_starts()
+        if not len(self.starts) and not allow_empty:
+            raise self._no_windows(f"{name} = {window}", hints)
 
     def __getitem__(self, i: Any) -> dict[str, torch.Tensor]:
         """One window (an int: tensors without the batch axis) or a batch (an index array)."""

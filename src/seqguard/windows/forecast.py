@@ -8,15 +8,11 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..layout import check_bounds, last_observed
-from ..splits.parts import part_code
+from ..layout import last_observed
 from .dataset import (
     _as_float32_rows,
     _candidate_starts,
-    _check_finite,
     _check_length,
-    _check_part,
-    _check_usable,
     _indices,
     _prefix_count,
     _range_count,
@@ -111,43 +107,23 @@ class ForecastWindows(_Windows):
         L = _check_length("input_len", input_len, "--input-len")
         H = _check_length("horizon", horizon, "--horizon")
         self.require_target = bool(require_target)
-        self.X = _as_float32_rows("X", X, 2)
+        self._set_rows(X, y, bounds, part, which, usable, finite_y=True)
         n = self.X.shape[0]
-        self.y = _as_float32_rows("y", y, 1)
-        if len(self.y) != n:
-            raise InputError(f"y has {len(self.y)} rows but X has {n}; one target per row.")
-        if np.isinf(self.y).any():
-            row = int(np.flatnonzero(np.isinf(self.y))[0])
-            raise InputError(f"y row {row} is {self.y[row]}: targets must be finite or NaN "
-                             "(missing). Treat infinite targets as missing.")
-        self.bounds = check_bounds(bounds, n)
         self.input_len, self.horizon = L, H
-        self.part = _check_part(part, n)
-        self.which = part_code(which)
-        self.usable = _check_usable(usable, n)
         if last_obs is None:
             self.last_obs = last_observed(self.y, self.bounds)
         else:
             self.last_obs = _as_float32_rows("last_obs", last_obs, 1)
             if len(self.last_obs) != n:
                 raise InputError(f"last_obs has {len(self.last_obs)} rows, expected {n}.")
-        W = L + H
-        longest = int(np.diff(self.bounds).max()) if len(self.bounds) > 1 else 0
-        if longest < W:
-            raise InputError(
-                f"a forecast window needs input_len + horizon = {L} + {H} = {W} rows, but "
-                f"the longest series has {longest} rows. Lower --input-len/--horizon."
-            )
-        if check_finite:
-            _check_finite(self.X, self.usable, self.bounds)
-        self.starts = self._valid_starts()
-        if not len(self.starts) and not allow_empty:
-            raise self._no_windows(f"input_len + horizon = {W}", {
-                "crosses_boundary": "windows have targets crossing the part's boundary",
-                "no_target": "windows have every target missing",
-                "no_history": "windows come before the first observed target",
-                "lost_unusable": "windows have an unusable (incomplete) input row",
-            })
+        self._set_starts(L + H, "input_len + horizon", "--input-len/--horizon",
+                         sum_of=f"{L} + {H}", check_finite=check_finite,
+                         allow_empty=allow_empty, hints={
+            "crosses_boundary": "windows have targets crossing the part's boundary",
+            "no_target": "windows have every target missing",
+            "no_history": "windows come before the first observed target",
+            "lost_unusable": "windows have an unusable (incomplete) input row",
+        })
         self._xv = _window_view(self.X, L)
         self._yv = _window_view(self.y, H)
         self._yin = _window_view(self.y, L)

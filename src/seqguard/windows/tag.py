@@ -7,16 +7,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import InputError
-from ..layout import check_bounds
-from ..splits.parts import part_code
 from .dataset import (
-    _as_float32_rows,
     _candidate_starts,
-    _check_finite,
     _check_length,
-    _check_part,
-    _check_usable,
     _indices,
     _prefix_count,
     _range_count,
@@ -64,31 +57,14 @@ class TagWindows(_Windows):
                  check_finite: bool = True) -> None:
         L = _check_length("input_len", input_len, "--input-len")
         self.stride = L if stride is None else _check_length("stride", stride, "stride")
-        self.X = _as_float32_rows("X", X, 2)
-        n = self.X.shape[0]
-        self.y = _as_float32_rows("y", y, 1)
-        if len(self.y) != n:
-            raise InputError(f"y has {len(self.y)} rows but X has {n}; one target per row.")
-        self.bounds = check_bounds(bounds, n)
+        self._set_rows(X, y, bounds, part, which, usable)
         self.input_len = self.horizon = L
-        self.part = _check_part(part, n)
-        self.which = part_code(which)
-        self.usable = _check_usable(usable, n)
-        longest = int(np.diff(self.bounds).max()) if len(self.bounds) > 1 else 0
-        if longest < L:
-            raise InputError(
-                f"a tag window needs input_len = {L} rows, but the longest series has "
-                f"{longest} rows. Lower --input-len."
-            )
-        if check_finite:
-            _check_finite(self.X, self.usable, self.bounds)
-        self.starts = self._valid_starts()
-        if not len(self.starts) and not allow_empty:
-            raise self._no_windows(f"input_len = {L}", {
-                "crosses_boundary": "windows have rows outside the part",
-                "no_target": "windows have every target missing",
-                "lost_unusable": "windows have an unusable (incomplete) row",
-            })
+        self._set_starts(L, "input_len", "--input-len", check_finite=check_finite,
+                         allow_empty=allow_empty, hints={
+            "crosses_boundary": "windows have rows outside the part",
+            "no_target": "windows have every target missing",
+            "lost_unusable": "windows have an unusable (incomplete) row",
+        })
         self._xv = _window_view(self.X, L)
         self._yv = _window_view(self.y, L)
 
