@@ -45,6 +45,8 @@ LIMITS: dict[str, int] = {
     "json_bytes": 256 * 2**20,     # one JSON or CSV file
     "json_depth": 64,              # nesting of objects and arrays
     "array_items": 50_000_000,     # items of one saved array
+    "array_bytes": 512 * 2**20,    # bytes numpy allocates for one saved array
+    "weights_bytes": 8 * 2**30,    # one safetensors file
     "hidden": 65_536,              # units per recurrent layer
     "layers": 64,                  # recurrent layers
     "head_layers": 64,
@@ -119,11 +121,11 @@ def read_run_file(run_dir: Path | str, name: str, max_bytes: int | None = None) 
         if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(now.st_mode):
             raise ArtifactError(f"{where} changed while it was opened. Retry.")
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)
+            data = f.read(st.st_size + 1)  # read(n) allocates n bytes: never the limit
     finally:
         os.close(fd)
-    if len(data) > limit:
-        raise ArtifactError(f"{where} grew past {limit:,} bytes while it was read. Retry.")
+    if len(data) > st.st_size:
+        raise ArtifactError(f"{where} grew while it was read. Retry.")
     return data
 
 
@@ -188,6 +190,12 @@ def _check_array(value: Mapping[str, Any], where: str, path: str) -> None:
     if size > LIMITS["array_items"]:
         raise ArtifactError(f"{field}: shape {shape} holds {size:,} items, more than "
                             f"the {LIMITS['array_items']:,} allowed. Refit.")
+    import numpy as np
+
+    nbytes = size * np.dtype(dtype).itemsize
+    if nbytes > LIMITS["array_bytes"]:
+        raise ArtifactError(f"{field}: shape {shape} of dtype {dtype!r} needs {nbytes:,} "
+                            f"bytes, more than the {LIMITS['array_bytes']:,} allowed. Refit.")
     if size != len(items):
         raise ArtifactError(f"{field}: shape {shape} needs {size:,} items, the file "
                             f"gives {len(items):,}. Refit.")
