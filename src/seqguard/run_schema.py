@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import ArtifactError
 
-__all__ = ["check_document", "check_estimator_params"]
+__all__ = ["check_document", "check_estimator_params", "check_estimator_spec"]
 
 _NUMBER = "a number or null"
 _SCORES = ("mae", "rmse", "smape", "mase", "accuracy", "roc_auc", "pr_auc", "log_loss",
@@ -144,10 +144,7 @@ def _is_dict(v: Any) -> bool:
 
 
 def _check_pipeline(doc: Mapping[str, Any], where: str) -> None:
-    for field in ("estimator", "params", "model", "pipeline", "feature_names"):
-        if field not in doc:
-            raise ArtifactError(f"{where}: field {field!r} is missing. Refit, or restore "
-                                "the file.")
+    """The types of the fields present (:func:`check_estimator_spec` requires them)."""
     _expect(doc, "estimator", lambda v: isinstance(v, str), "the name of an estimator", where)
     for field in ("params", "model", "pipeline"):
         _expect(doc, field, _is_dict, "an object", where)
@@ -155,8 +152,24 @@ def _check_pipeline(doc: Mapping[str, Any], where: str) -> None:
         _expect(doc, field, lambda v: v is None or _is_dict(v), "an object", where)
     _expect(doc, "feature_names", lambda v: isinstance(v, list) and all(
         isinstance(n, str) for n in v), "a list of column names", where)
-    _expect(doc, "freq", lambda v: v is None or isinstance(v, (str, Mapping)),
-            "a pandas frequency or null", where)
+    _expect(doc, "freq", lambda v: _is_number(v) or isinstance(v, (str, Mapping)),
+            "a pandas frequency, a number or null", where)
+
+
+def check_estimator_spec(doc: Mapping[str, Any], where: str) -> None:
+    """``pipeline.json`` of an estimator's run: the fields :func:`seqguard.load` needs
+    are present and typed, and ``pipeline`` is a saved Pipeline.
+
+    Raises
+    ------
+    ArtifactError
+        A field missing or of the wrong type (named, with its value).
+    """
+    for field in ("estimator", "params", "model", "pipeline", "feature_names"):
+        if field not in doc:
+            raise ArtifactError(f"{where}: field {field!r} is missing. Refit, or restore "
+                                "the file.")
+    _check_pipeline(doc, where)
     step = doc["pipeline"]
     if step.get("__class__") != "Pipeline":
         raise _bad(where, "pipeline.__class__", step.get("__class__"), "'Pipeline'")

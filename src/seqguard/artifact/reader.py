@@ -158,7 +158,7 @@ def load_run(run_dir: str | os.PathLike[str]) -> Run:
 
     The folder must hold plain files only (a symbolic link is refused, never
     followed); the manifest is checked next (format version, every file present,
-    SHA-256); weights are read with ``safetensors.torch.load`` and JSON with
+    SHA-256); weights are read with safetensors (from bytes) and JSON with
     ``json.loads`` (data formats only: loading a run never runs code from it), each
     JSON file's depth, arrays and field types checked before it is returned.
 

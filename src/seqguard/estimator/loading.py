@@ -22,7 +22,7 @@ from .._serialize import from_dict
 from ..errors import ArtifactError, InputError
 from ..grid import freq_from_json
 from ..run_checks import check_model_shapes
-from ..run_schema import check_estimator_params
+from ..run_schema import check_estimator_params, check_estimator_spec
 from .registry import ESTIMATORS as _ESTIMATORS
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ def load(run_dir: str | Path, *, expect: Any = None) -> _SequenceEstimator:
     run = load_run(run_dir)  # the files, their depth, arrays and field types checked
     spec = run.pipeline
     where = f"pipeline.json in run directory {str(run_dir)!r}"
+    check_estimator_spec(spec, where)
     cls = _ESTIMATORS.get(str(spec.get("estimator")))
     if cls is None:
         raise ArtifactError(f"{Path(run_dir) / 'pipeline.json'} names no known estimator "
