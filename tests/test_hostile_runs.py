@@ -380,6 +380,10 @@ def test_the_report_of_such_a_run_names_the_problem(clean_run, tmp_path):
     (["pipeline", "params", "scaler"], "stdandard", "scaler"),
     (["feature_names"], "x", "feature_names"),
     (["model", "layers"], -1, "layers"),
+    (["budget"], None, "budget"),
+    (["state"], [1], "state"),
+    (["pipeline", "state", "split_"], {"__ndarray__": ["a"], "dtype": "<f8", "shape": [1]},
+     "split_"),
 ])
 def test_more_crafted_fields_are_named(field, value, word, clean_run, tmp_path):
     run = _copy(clean_run, tmp_path)

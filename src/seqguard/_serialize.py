@@ -213,15 +213,22 @@ def from_dict(data: dict[str, Any], where: str = "pipeline.json") -> Any:
         raise ArtifactError(f"{where}: step {name} has the parameter {unknown[0]!r}, which "
                             f"{name} does not take. Refit with this seqguard version.")
     check_state_names(cls, state, where)
+    field = "params"
     try:
-        obj = cls(**{k: decode(v, where) for k, v in params.items()})
+        kwargs = {}
+        for k, v in params.items():
+            field = f"params.{k}"
+            kwargs[k] = decode(v, where)
+        field = "params"
+        obj = cls(**kwargs)
         if hasattr(cls, "_parameter_constraints") and hasattr(obj, "_validate_params"):
             obj._validate_params()
         for k, v in state.items():
+            field = f"state.{k}"
             setattr(obj, k, decode(v, where))
     except ArtifactError:
         raise
     except (SeqguardError, TypeError, ValueError, KeyError, AttributeError) as e:
-        raise ArtifactError(f"{where}: step {name} cannot be rebuilt from its saved "
-                            f"params and state ({e}). Refit.") from None
+        raise ArtifactError(f"{where}: step {name}, field {field!r}, cannot be rebuilt "
+                            f"({e}). Refit.") from None
     return obj

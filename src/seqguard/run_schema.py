@@ -149,7 +149,7 @@ def _check_pipeline(doc: Mapping[str, Any], where: str) -> None:
     for field in ("params", "model", "pipeline"):
         _expect(doc, field, _is_dict, "an object", where)
     for field in ("n_windows", "budget", "given_data", "state", "versions"):
-        _expect(doc, field, lambda v: v is None or _is_dict(v), "an object", where)
+        _expect(doc, field, _is_dict, "an object", where)
     _expect(doc, "feature_names", lambda v: isinstance(v, list) and all(
         isinstance(n, str) for n in v), "a list of column names", where)
     _expect(doc, "freq", lambda v: _is_number(v) or isinstance(v, (str, Mapping)),
