@@ -259,13 +259,15 @@ def _refuse(token):
 
 def test_nan_and_inf_are_written_as_null(tmp_path, parts):
     parts["metrics"] = {"test": {"mae": float("nan"), "rmse": np.float32(2.5),
-                                 "by_horizon": np.array([1.0, np.inf])}}
+                                 "by_horizon": [{"h": 1, "mae": np.float64(1.0),
+                                                 "rmse": np.inf}]}}
     parts["audit"] = {"findings": [{"code": "outliers", "evidence": {"median": np.nan}}]}
     run_dir = save_run(tmp_path / "run", **parts)
     for name in artifact.JSON_FILES + (MANIFEST,):
         json.loads((run_dir / name).read_text(encoding="utf-8"), parse_constant=_refuse)
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["test"] == {"mae": None, "rmse": 2.5, "by_horizon": [1.0, None]}
+    assert metrics["test"] == {"mae": None, "rmse": 2.5,
+                               "by_horizon": [{"h": 1, "mae": 1.0, "rmse": None}]}
     assert load_run(run_dir).audit["findings"][0]["evidence"] == {"median": None}
 
 

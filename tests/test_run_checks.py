@@ -82,6 +82,17 @@ def test_json_depth_skips_strings_and_is_linear():
     assert time.perf_counter() - t < 2
 
 
+def test_json_depth_of_a_large_document_with_strings_is_fast():
+    """A file near the size limit is measured in seconds, not minutes (the pass is
+    C code: one regular expression and numpy), and escaped quotes end no string."""
+    row = '{"k": "v\\"[[x", "n": [1, 2, {"m": "}}}"}], "u": "é["}'
+    text = "[" + ", ".join([row] * 200_000) + "]"
+    assert len(text) > 10_000_000
+    t = time.perf_counter()
+    assert json_depth(text) == 4
+    assert time.perf_counter() - t < 2
+
+
 @pytest.mark.parametrize("array, match", [
     ({"__ndarray__": [1.0], "dtype": "(10000,10000)f8", "shape": [1]}, "not a plain"),
     ({"__ndarray__": [1.0], "dtype": "V8", "shape": [1]}, "not a plain"),

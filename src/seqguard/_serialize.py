@@ -102,25 +102,26 @@ def encode(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
 
 
-def decode(value: Any) -> Any:
-    """Inverse of :func:`encode`."""
+def decode(value: Any, where: str = "pipeline.json") -> Any:
+    """Inverse of :func:`encode`; ``where`` names the file in messages (an object in it
+    is rebuilt by :func:`from_dict`, which checks it)."""
     if isinstance(value, list):
-        return [decode(v) for v in value]
+        return [decode(v, where) for v in value]
     if isinstance(value, dict):
         if "__ndarray__" in value:
             dtype = np.dtype(value["dtype"])
-            items = [decode(v) for v in value["__ndarray__"]]
+            items = [decode(v, where) for v in value["__ndarray__"]]
             arr = np.array(items, dtype=dtype if dtype.kind != "O" else object)
             return arr.reshape(value["shape"])
         if "__float__" in value:
             return float(value["__float__"])
         if "__dict__" in value:
-            return {_hashable(decode(k)): decode(v) for k, v in value["__dict__"]}
+            return {_hashable(decode(k, where)): decode(v, where) for k, v in value["__dict__"]}
         if "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
+            return tuple(decode(v, where) for v in value["__tuple__"])
         if "__class__" in value:
-            return from_dict(value)
-        return {k: decode(v) for k, v in value.items()}
+            return from_dict(value, where)
+        return {k: decode(v, where) for k, v in value.items()}
     return value
 
 
@@ -160,16 +161,74 @@ class JsonMixin:
         return from_dict(data)
 
 
-def from_dict(data: dict[str, Any]) -> Any:
-    """Rebuild any registered object from its :meth:`JsonMixin.to_dict` form."""
+def _param_names(cls: type) -> set[str] | None:
+    """The constructor's parameter names (None: it takes any keyword)."""
+    import inspect
+
+    try:
+        sig = inspect.signature(cls)
+    except (TypeError, ValueError):  # pragma: no cover - every registered class has one
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
+        return None
+    return {n for n, p in sig.parameters.items()
+            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+
+
+def from_dict(data: dict[str, Any], where: str = "pipeline.json") -> Any:
+    """Rebuild any registered object from its :meth:`JsonMixin.to_dict` form.
+
+    Nothing is trusted: the class must be registered, ``params`` must name its
+    constructor's parameters (and pass its ``_parameter_constraints`` where it
+    declares them), ``state`` must hold attribute names that replace nothing the
+    class defines (:func:`seqguard.run_checks.check_state_names`), and every value
+    must decode. ``where`` names the file in messages.
+
+    Raises
+    ------
+    ArtifactError
+        Naming ``where``, the class, the field and the value.
+    """
+    from .errors import SeqguardError
+    from .run_checks import check_state_names
+
+    if not isinstance(data, Mapping):
+        raise ArtifactError(f"{where}: a saved step must be an object, got "
+                            f"{type(data).__name__}. Refit.")
     name = data.get("__class__")
-    if name not in _REGISTRY:
+    if not isinstance(name, str) or name not in _REGISTRY:
         raise ArtifactError(
-            f"pipeline.json names an unknown step {name!r}; it was written by another "
+            f"{where} names an unknown step {name!r}; it was written by another "
             "seqguard version. Refit with this version."
         )
     cls = _REGISTRY[name]
-    obj = cls(**{k: decode(v) for k, v in data.get("params", {}).items()})
-    for k, v in data.get("state", {}).items():
-        setattr(obj, k, decode(v))
+    params, state = data.get("params", {}), data.get("state", {})
+    for field, value in (("params", params), ("state", state)):
+        if not isinstance(value, Mapping):
+            raise ArtifactError(f"{where}: the {field!r} of step {name} must be an object, "
+                                f"got {type(value).__name__}. Refit.")
+    names = _param_names(cls)
+    unknown = [k for k in params if names is not None and k not in names]
+    if unknown:
+        raise ArtifactError(f"{where}: step {name} has the parameter {unknown[0]!r}, which "
+                            f"{name} does not take. Refit with this seqguard version.")
+    check_state_names(cls, state, where)
+    field = "params"
+    try:
+        kwargs = {}
+        for k, v in params.items():
+            field = f"params.{k}"
+            kwargs[k] = decode(v, where)
+        field = "params"
+        obj = cls(**kwargs)
+        if hasattr(cls, "_parameter_constraints") and hasattr(obj, "_validate_params"):
+            obj._validate_params()
+        for k, v in state.items():
+            field = f"state.{k}"
+            setattr(obj, k, decode(v, where))
+    except ArtifactError:
+        raise
+    except (SeqguardError, TypeError, ValueError, KeyError, AttributeError) as e:
+        raise ArtifactError(f"{where}: step {name}, field {field!r}, cannot be rebuilt "
+                            f"({e}). Refit.") from None
     return obj

@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, _fit_context
 
 from ._pipeline_parts import _CalendarChoice, _ResidualBaseline
 from ._serialize import JsonMixin, register
+from .changed_data import check_changed_data, fitted_categories
 from .errors import InputError, did_you_mean
 from .features import FeatureBuilder, calendar_enabled
 from .missing import MissingStrategy, parse_missing
@@ -276,10 +277,8 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         all missing (a prediction is still wanted there; there is nothing to score).
         """
         self.check_fitted()
-        missing_cols = [c for c in self.input_columns_ if c not in table.frame.columns]
-        if missing_cols:
-            raise InputError(f"{table.source} lacks the column {missing_cols[0]!r} the "
-                             "pipeline was fitted with. Pass data with the training columns.")
+        check_changed_data(table, self.input_columns_,
+                           fitted_categories(getattr(self.features_, "steps_", [])))
         groups = self.series_groups(table)
         bounds = table.series_bounds()
         frame = self._inputs(table)

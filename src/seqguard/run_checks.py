@@ -45,6 +45,8 @@ LIMITS: dict[str, int] = {
     "json_bytes": 256 * 2**20,     # one JSON or CSV file
     "json_depth": 64,              # nesting of objects and arrays
     "array_items": 50_000_000,     # items of one saved array
+    "array_bytes": 512 * 2**20,    # bytes numpy allocates for one saved array
+    "weights_bytes": 8 * 2**30,    # one safetensors file
     "hidden": 65_536,              # units per recurrent layer
     "layers": 64,                  # recurrent layers
     "head_layers": 64,
@@ -119,34 +121,33 @@ def read_run_file(run_dir: Path | str, name: str, max_bytes: int | None = None) 
         if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(now.st_mode):
             raise ArtifactError(f"{where} changed while it was opened. Retry.")
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)
+            data = f.read(st.st_size + 1)  # read(n) allocates n bytes: never the limit
     finally:
         os.close(fd)
-    if len(data) > limit:
-        raise ArtifactError(f"{where} grew past {limit:,} bytes while it was read. Retry.")
+    if len(data) > st.st_size:
+        raise ArtifactError(f"{where} grew while it was read. Retry.")
     return data
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_CHUNK = 1 << 22
 
 
 def json_depth(text: str) -> int:
     """The deepest nesting of objects and arrays in JSON ``text`` (strings skipped),
-    in one linear pass, without parsing it."""
+    without parsing it: strings are cut out by one regular expression, then the
+    brackets are counted in chunks with numpy (linear, a few chunks of memory)."""
+    import numpy as np
+
+    bare = _STRING.sub("", text)
     depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
+    for start in range(0, len(bare), _CHUNK):
+        b = np.frombuffer(bare[start:start + _CHUNK].encode("utf-8"), np.uint8)
+        steps = ((b == 91) | (b == 123)).astype(np.int64) - ((b == 93) | (b == 125))
+        levels = np.cumsum(steps) + depth
+        if len(levels):
+            deepest = max(deepest, int(levels.max()))
+            depth = int(levels[-1])
     return deepest
 
 
@@ -188,6 +189,12 @@ def _check_array(value: Mapping[str, Any], where: str, path: str) -> None:
     if size > LIMITS["array_items"]:
         raise ArtifactError(f"{field}: shape {shape} holds {size:,} items, more than "
                             f"the {LIMITS['array_items']:,} allowed. Refit.")
+    import numpy as np
+
+    nbytes = size * np.dtype(dtype).itemsize
+    if nbytes > LIMITS["array_bytes"]:
+        raise ArtifactError(f"{field}: shape {shape} of dtype {dtype!r} needs {nbytes:,} "
+                            f"bytes, more than the {LIMITS['array_bytes']:,} allowed. Refit.")
     if size != len(items):
         raise ArtifactError(f"{field}: shape {shape} needs {size:,} items, the file "
                             f"gives {len(items):,}. Refit.")

@@ -25,7 +25,12 @@ Guarantees:
   written.
 * **Tamper-evident.** :func:`load_run` checks the manifest (format, version, every
   file present with its SHA-256) before reading anything else, and reads weights with
-  ``safetensors.torch.load_file`` and JSON with ``json.load`` only.
+  safetensors and JSON with ``json.loads`` only.
+* **Untrusted.** A run may be crafted with a consistent MANIFEST, so nothing in it is
+  trusted before it is checked (:mod:`seqguard.run_checks`, :mod:`seqguard.run_schema`):
+  no symbolic link is followed, sizes and JSON depth are bounded, saved arrays, field
+  types and the model config are checked before anything is built
+  (docs/run-directory-safety.md).
 * **Strict JSON.** Every JSON document goes through the one encoder,
   :func:`seqguard._serialize.json_value` (NaN and ±inf are ``null``, numpy values plain
   numbers), and is written with ``allow_nan=False``, ``indent=2`` (``MANIFEST.json``

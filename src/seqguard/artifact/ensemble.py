@@ -11,7 +11,7 @@ import torch
 
 from ..errors import ArtifactError
 from .layout import member_history_name, member_weights_name
-from .reader import Run
+from .reader import Run, read_history
 from .weights import _check_state_dict, read_weights
 from .writer import _history_frame
 
@@ -49,9 +49,9 @@ def load_member(run: Run, k: int) -> tuple[dict[str, torch.Tensor], pd.DataFrame
         raise ArtifactError(f"{name} is missing from run directory {str(run.path)!r} "
                             f"(pipeline.json says the run is an ensemble with member {k}). "
                             "Refit, or restore the file.")
-    tensors = read_weights(run.path / name, run.path, name)
+    tensors = read_weights(run.path, name)
     history = pd.DataFrame()
-    path = run.path / member_history_name(k)
-    if path.is_file() and path.read_text(encoding="utf-8").strip():
-        history = pd.read_csv(path)
+    log = member_history_name(k)
+    if log in run.manifest.get("files", {}):  # vouched for (SHA-256) by load_run
+        history = read_history(run.path, log)
     return tensors, history

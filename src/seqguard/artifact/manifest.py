@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from ..errors import ArtifactError
+from ..run_checks import check_entries, read_run_file
 from .layout import _CHUNK, FORMAT, FORMAT_VERSION, MANIFEST, REQUIRED_FILES
 
 
@@ -19,10 +22,12 @@ def _version() -> str:
 
 
 def _sha256(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size in bytes of a file, read in chunks."""
+    """SHA-256 (hex) and size in bytes of a file, read in chunks; a symbolic link is
+    not followed (``OSError``)."""
     h = hashlib.sha256()
     size = 0
-    with open(path, "rb") as f:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
         while chunk := f.read(_CHUNK):
             h.update(chunk)
             size += len(chunk)
@@ -32,9 +37,8 @@ def _sha256(path: Path) -> tuple[str, int]:
 def _is_run(path: Path) -> bool:
     """True when ``path`` holds a manifest that says it is a seqguard run."""
     try:
-        with open(path / MANIFEST, encoding="utf-8") as f:
-            m = json.load(f)
-    except (OSError, ValueError):
+        m = json.loads(read_run_file(path, MANIFEST))
+    except (ArtifactError, ValueError):
         return False
     return isinstance(m, dict) and m.get("format") == FORMAT
 
@@ -59,14 +63,15 @@ def _read_manifest(run_dir: Path) -> tuple[dict[str, Any] | None, list[str]]:
     elif not run_dir.is_dir():
         problem = (f"{where!r} is not a directory; a run is a directory written by "
                    "`seqguard fit`.")
-    elif not (run_dir / MANIFEST).is_file():
+    elif not os.path.lexists(run_dir / MANIFEST):
         problem = (f"{MANIFEST} is missing in {where!r}: it is not a seqguard run "
                    "directory, or it was not written completely. Refit.")
     else:
         try:
-            with open(run_dir / MANIFEST, encoding="utf-8") as f:
-                m = json.load(f)
-        except (OSError, ValueError) as e:
+            m = json.loads(read_run_file(run_dir, MANIFEST))
+        except ArtifactError as e:
+            problem = str(e)
+        except ValueError as e:
             problem = (f"{MANIFEST} in {where!r} cannot be read ({e}). Refit, or restore "
                        "the file.")
     if problem is not None:
@@ -110,14 +115,28 @@ def _check_files(run_dir: Path, m: dict[str, Any]) -> list[str]:
                             "Refit.")
             continue
         path = run_dir / name
-        if not path.is_file():
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            mode = None
+        if mode is None:
             problems.append(f"{name} is missing from run directory {where!r}. Restore the "
                             "file, or refit.")
+            continue
+        if not stat.S_ISREG(mode):
+            what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            problems.append(f"{name} in run directory {where!r} is {what}; a run directory "
+                            "holds plain files only. Refit, or copy the real file in.")
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
             problems.append(f"{MANIFEST} in {where!r} has no SHA-256 for {name}. Refit.")
             continue
-        sha, size = _sha256(path)
+        try:
+            sha, size = _sha256(path)
+        except OSError as e:
+            problems.append(f"{name} in run directory {where!r} cannot be read "
+                            f"({e.strerror}). Check its permissions, or refit.")
+            continue
         if sha != entry["sha256"] or (entry.get("bytes") is not None
                                       and size != entry["bytes"]):
             problems.append(f"{name} was altered after it was written (SHA-256 mismatch) "
@@ -126,12 +145,20 @@ def _check_files(run_dir: Path, m: dict[str, Any]) -> list[str]:
 
 
 def _manifest_or_raise(run_dir: Path) -> dict[str, Any]:
-    """The checked manifest, or an :class:`ArtifactError` naming the first problem."""
-    m, problems = _read_manifest(run_dir)
-    if m is not None:
-        problems = _check_files(run_dir, m)
+    """The checked manifest, or an :class:`ArtifactError` naming the first problem.
+
+    Entries that are not plain files (symbolic links first of all) are refused before
+    the manifest is read, so nothing is opened through a link."""
+    problems = check_entries(run_dir) if run_dir.is_dir() else []
+    m = None
+    if not problems:
+        m, problems = _read_manifest(run_dir)
+        if m is not None:
+            problems = _check_files(run_dir, m)
+    if m is None and len(problems) == 1 and not os.path.isdir(run_dir):
+        raise ArtifactError(problems[0])
     if m is None or problems:
-        more = (f" ({len(problems) - 1} more problem(s); `seqguard verify` / verify_run "
-                "lists them)") if len(problems) > 1 else ""
-        raise ArtifactError(problems[0] + more)
+        more = f"{len(problems) - 1} more problem(s); " if len(problems) > 1 else ""
+        raise ArtifactError(f"{problems[0]} ({more}`seqguard verify {run_dir}` lists what "
+                            "MANIFEST checks)")
     return m

@@ -8,9 +8,10 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file
+from safetensors.torch import load
 
 from ..errors import ArtifactError, InputError
+from ..run_checks import LIMITS, read_run_file
 
 # What reading a corrupt safetensors file can raise (never a bare traceback to users).
 _READ_ERRORS = (SafetensorError, OSError, ValueError, RuntimeError, TypeError, KeyError)
@@ -42,17 +43,22 @@ def _check_state_dict(state_dict: Mapping[str, Any]) -> dict[str, torch.Tensor]:
     return out
 
 
-def read_weights(path: Path, run_dir: Path, name: str) -> dict[str, torch.Tensor]:
-    """The tensors of ``run_dir / name`` on the CPU; refuses unreadable or non-finite ones."""
+def read_weights(run_dir: Path, name: str) -> dict[str, torch.Tensor]:
+    """The tensors of file ``name`` in ``run_dir`` on the CPU, read without following a
+    link and at most ``LIMITS["weights_bytes"]`` long; refuses unreadable or
+    non-finite ones."""
+    data = read_run_file(run_dir, name, LIMITS["weights_bytes"])
     try:
-        tensors = load_file(str(path), device="cpu")
+        tensors = load(data)
     except _READ_ERRORS as e:
         raise ArtifactError(f"{name} in run directory {str(run_dir)!r} cannot be read "
                             f"({type(e).__name__}: {e}). Refit, or restore the file."
                             ) from None
+    finally:
+        del data
     bad = [k for k, t in tensors.items()
            if (t.is_floating_point() or t.is_complex()) and not bool(torch.isfinite(t).all())]
     if bad:
         raise ArtifactError(f"{name} in run directory {str(run_dir)!r} holds non-finite "
                             f"weights (tensor {bad[0]!r}). Refit.")
-    return dict(tensors)
+    return {k: t.to("cpu") for k, t in tensors.items()}

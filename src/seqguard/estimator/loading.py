@@ -4,6 +4,13 @@
 estimator class; :func:`load` reads the verified run directory, rebuilds the
 fitted pipeline, the model and its weights, and restores the learned state and
 reports, without unpickling anything.
+
+Nothing is built before it is checked: the files by :func:`seqguard.artifact.load_run`
+(links, sizes, depth, arrays, field types), the estimator's parameters by their
+declarations (:func:`seqguard.run_schema.check_estimator_params`), each step of the
+pipeline by :func:`seqguard._serialize.from_dict`, and the model config against the
+weights' shapes on torch's ``meta`` device (:func:`seqguard.run_checks.
+check_model_shapes`) before the model is built for real.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from .._serialize import from_dict
 from ..errors import ArtifactError, InputError
 from ..grid import freq_from_json
+from ..run_checks import check_model_shapes
+from ..run_schema import check_estimator_params, check_estimator_spec
 from .registry import ESTIMATORS as _ESTIMATORS
 
 if TYPE_CHECKING:
@@ -30,8 +39,10 @@ def load(run_dir: str | Path, *, expect: Any = None) -> _SequenceEstimator:
     from ..artifact import load_run
     from ..models import SequenceModel
 
-    run = load_run(run_dir)
+    run = load_run(run_dir)  # the files, their depth, arrays and field types checked
     spec = run.pipeline
+    where = f"pipeline.json in run directory {str(run_dir)!r}"
+    check_estimator_spec(spec, where)
     cls = _ESTIMATORS.get(str(spec.get("estimator")))
     if cls is None:
         raise ArtifactError(f"{Path(run_dir) / 'pipeline.json'} names no known estimator "
@@ -40,8 +51,11 @@ def load(run_dir: str | Path, *, expect: Any = None) -> _SequenceEstimator:
         raise InputError(f"'{run_dir}' holds a {cls.task} run, saved by {cls.__name__}; "
                          f"{expect.__name__}.load reads {expect.task} runs only. Load it "
                          f"with {cls.__name__}.load(dir), or seqguard.load(dir) for any run.")
+    check_estimator_params(cls, spec["params"], where)
     est = cls(**spec["params"])
-    est.pipeline_ = from_dict(spec["pipeline"])
+    est.pipeline_ = from_dict(spec["pipeline"], where)
+    shapes = {k: tuple(t.shape) for k, t in run.state_dict.items()}
+    check_model_shapes(spec["model"], shapes, where)  # on the meta device: no memory
     model = SequenceModel.from_config(spec["model"])
     try:
         model.load_state_dict(run.state_dict)
@@ -57,6 +71,8 @@ def load(run_dir: str | Path, *, expect: Any = None) -> _SequenceEstimator:
         members, histories = [model], []
         for k in range(1, k_members):
             state, history = load_member(run, k)
+            check_model_shapes(spec["model"], {n: tuple(t.shape) for n, t in state.items()},
+                               where, weights=f"model.{k}.safetensors")
             member = SequenceModel.from_config(spec["model"])
             try:
                 member.load_state_dict(state)
