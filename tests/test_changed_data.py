@@ -97,7 +97,10 @@ def test_the_cli_exits_2_with_one_error_line(fitted, what, command, tmp_path, ca
         args += ["--out", str(tmp_path / "pred.csv")]
     code, _, err = run_cli(args, capsys)
     column = "'x'" if what.startswith("x") else "'c'"
-    assert_one_error_line(code, err, column, str(data))
+    # the reading step's progress line ("read new.csv (300 rows)") comes first
+    read, _, rest = err.partition("\n")
+    assert read == f"read {data} (300 rows)", err
+    assert_one_error_line(code, rest, column, str(data))
     assert not (tmp_path / "pred.csv").exists()
 
 
