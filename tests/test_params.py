@@ -45,7 +45,7 @@ def test_the_defaults_agree_everywhere():
     for name in shared - {"progress"}:
         assert trained[name] == DEFAULTS[name], name
     assert trained["epochs"] == 30 and trained["patience"] == 5
-    assert trained["accelerator"] == "cpu"
+    assert trained["accelerator"] == "auto"  # a GPU where there is one (issue 15)
     fit = cli.commands["fit"]
     options = {p.name: p for p in fit.params}
     for p in ESTIMATOR_PARAMS:

@@ -283,7 +283,9 @@ MODEL_PARAMS: tuple[Param, ...] = (
           "32 optimiser steps.", cli=_int_text),
     Param("precision", "32", (Choice(PRECISIONS),), "Lightning's precision."),
     Param("devices", "auto", (ANY,), "Lightning's devices."),
-    Param("accelerator", "cpu", (Text(),), "Lightning's accelerator (cpu, gpu, auto, ...)."),
+    Param("accelerator", "auto", (Text(),),
+          "Lightning's accelerator: auto (a GPU where there is one, else the CPU), cpu, "
+          "cuda, mps."),
     Param("strategy", "auto", (ANY,), "Lightning's strategy."),
     Param("season", None, (_POS, NONE),
           "Season length for the seasonal-naive baseline (default from --freq).",
