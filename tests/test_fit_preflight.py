@@ -370,7 +370,8 @@ def test_report_on_a_read_only_run_is_one_line(finished, tmp_path, capsys, monke
 def test_the_resolved_devices_are_recorded_in_pipeline_json(finished):
     hardware = json.loads((finished / "pipeline.json").read_text())["hardware"]
     assert hardware == {"accelerator": "cpu", "devices": 1, "strategy": "SingleDeviceStrategy",
-                        "precision": "32-true", "device": "cpu"}
+                        "precision": "32-true", "device": "cpu", "num_nodes": 1,
+                        "world_size": 1}
 
 
 def test_a_run_directory_is_readable_by_others_as_the_umask_allows(finished):
@@ -386,7 +387,7 @@ def test_a_run_directory_is_readable_by_others_as_the_umask_allows(finished):
 def test_two_ddp_processes_write_one_run_directory(data, tmp_path):
     """Lightning's DDP launcher starts rank 1 as the same ``seqguard fit`` command: it
     must neither wait on rank 0's lock nor save; rank 0 writes the one run directory.
-    (Each rank still trains on every window: sharding is issue 15.)"""
+    Each rank trains on its share of every batch (tests/test_distributed.py)."""
     out = tmp_path / "run"
     exe = Path(sys.executable).with_name("seqguard")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

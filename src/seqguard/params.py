@@ -282,11 +282,15 @@ MODEL_PARAMS: tuple[Param, ...] = (
           "An integer, or auto: a power of two in [16, 64] that gives each epoch at least "
           "32 optimiser steps.", cli=_int_text),
     Param("precision", "32", (Choice(PRECISIONS),), "Lightning's precision."),
-    Param("devices", "auto", (ANY,), "Lightning's devices."),
+    Param("devices", "auto", (ANY,), "Lightning's devices: auto, a number per machine, or "
+          "a list such as 0,1."),
     Param("accelerator", "auto", (Text(),),
           "Lightning's accelerator: auto (a GPU where there is one, else the CPU), cpu, "
           "cuda, mps."),
-    Param("strategy", "auto", (ANY,), "Lightning's strategy."),
+    Param("strategy", "auto", (ANY,), "Lightning's strategy: auto, ddp (one process per "
+          "device; docs/scaling.md), ddp_spawn."),
+    Param("num_nodes", 1, (_POS,), "Machines to train on (with --strategy ddp, under "
+          "torchrun or SLURM: docs/scaling.md)."),
     Param("season", None, (_POS, NONE),
           "Season length for the seasonal-naive baseline (default from --freq).",
           tasks=("forecast", "tag")),

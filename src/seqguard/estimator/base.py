@@ -141,7 +141,7 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
         # Lightning's options, on this machine, before any data is read
         self.hardware_ = resolve_devices(type(self).__name__, accelerator=self.accelerator,
                                         devices=self.devices, strategy=self.strategy,
-                                        precision=self.precision)
+                                        precision=self.precision, num_nodes=self.num_nodes)
         n_members = int(self.ensemble)
         self._check_parts(test_data, val_data)
         table, facts = self._table(data, fit=True)
@@ -197,7 +197,7 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
                 lr_patience=self.lr_patience,
                 precision=self.precision, seed=seed, devices=self.devices,
                 accelerator=self.accelerator, strategy=self.strategy,
-                checkpoint_dir=ckpt, resume=resume, progress=self.progress,
+                num_nodes=self.num_nodes, checkpoint_dir=ckpt, resume=resume, progress=self.progress,
                 target_stats=stats, feature_names=self.feature_names_, **train_kw)
             members.append((model.eval(), result, time.perf_counter() - t0))
         model, result, _ = members[0]

@@ -173,6 +173,18 @@ def auc_loss(scores: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
         return math.nan
 
 
+def _shard_target(loader: Any) -> Any:
+    """What shards ``loader`` across processes: the loader itself or its sampler
+    (a seqguard :class:`~seqguard.windows.WindowLoader`, its ``torch_loader()``, or
+    anything with ``set_shard(rank, world_size)``); ``None`` when nothing does."""
+    if loader is None:
+        return None
+    if hasattr(loader, "set_shard"):
+        return loader
+    sampler = getattr(loader, "sampler", None)
+    return sampler if hasattr(sampler, "set_shard") else None
+
+
 def _set_loader_epoch(loader: Any, epoch: int) -> None:
     """Tell a loader (or its sampler) which epoch's shuffle order to use."""
     if loader is None:

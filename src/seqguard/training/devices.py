@@ -26,6 +26,8 @@ _FIXES = {
     "strategy": "Use 'auto', 'ddp' or 'ddp_spawn' (DeepSpeed and FSDP need their "
                 "packages and a GPU).",
     "precision": "Use '32-true' (the default), '16-mixed' or 'bf16-mixed'.",
+    "num_nodes": "Use 1, or the number of machines torchrun or SLURM starts "
+                 "(docs/scaling.md).",
 }
 
 
@@ -48,7 +50,7 @@ def _silent() -> Iterator[None]:
 def _about(message: str, options: dict[str, Any]) -> str:
     """The option Lightning's message is about."""
     low = message.lower()
-    for name in ("precision", "strategy", "devices", "accelerator"):
+    for name in ("precision", "strategy", "num_nodes", "devices", "accelerator"):
         if name in low or (name == "strategy" and "deepspeed" in low):
             return name
     if "gpu" in low or "cuda" in low or "mps" in low or "tpu" in low:
@@ -57,7 +59,7 @@ def _about(message: str, options: dict[str, Any]) -> str:
 
 
 def resolve_devices(owner: str, *, accelerator: Any, devices: Any, strategy: Any,
-                    precision: Any) -> dict[str, Any]:
+                    precision: Any, num_nodes: int = 1) -> dict[str, Any]:
     """What Lightning makes of these options on this machine.
 
     Returns
@@ -65,7 +67,8 @@ def resolve_devices(owner: str, *, accelerator: Any, devices: Any, strategy: Any
     dict
         ``accelerator`` (``"cpu"``, ``"cuda"``, ...), ``devices`` (how many),
         ``strategy`` (Lightning's class name), ``device`` (the root device, ``"cpu"``,
-        ``"cuda:0"``), ``precision``.
+        ``"cuda:0"``), ``precision``, ``num_nodes``, ``world_size`` (the training
+        processes: devices x nodes).
 
     Raises
     ------
@@ -85,7 +88,7 @@ def resolve_devices(owner: str, *, accelerator: Any, devices: Any, strategy: Any
     import lightning.pytorch as L
 
     options = {"accelerator": accelerator, "devices": devices, "strategy": strategy,
-               "precision": precision}
+               "precision": precision, "num_nodes": num_nodes}
     try:
         with _silent():
             trainer = L.Trainer(**options, logger=False, enable_checkpointing=False,
@@ -99,4 +102,5 @@ def resolve_devices(owner: str, *, accelerator: Any, devices: Any, strategy: Any
     accel = type(trainer.accelerator).__name__.removesuffix("Accelerator").lower()
     return {"accelerator": accel, "devices": int(trainer.num_devices),
             "strategy": type(trainer.strategy).__name__, "precision": str(trainer.precision),
-            "device": str(trainer.strategy.root_device)}
+            "device": str(trainer.strategy.root_device), "num_nodes": int(trainer.num_nodes),
+            "world_size": int(trainer.world_size)}

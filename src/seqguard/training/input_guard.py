@@ -57,6 +57,18 @@ class InputGuard(L.Callback):
         if not ok:  # a sum of huge finite values can overflow: look closer
             ok = bool(torch.isfinite(x).all()) and (last is None or
                                                    bool(torch.isfinite(last).all()))
+        if getattr(pl_module, "world_size", 1) > 1:
+            # DDP: every process stops on the same batch (one that stopped alone would
+            # leave the others waiting for it in the next collective)
+            flags = pl_module.reduce_sum(torch.tensor([0.0 if ok else 1.0],
+                                                      dtype=torch.float64, device=x.device))
+            if ok and float(flags[0]) > 0:
+                raise InputError(
+                    f"a NaN or inf reached the model on another training process in its "
+                    f"{part} batch index {batch_idx}; that process's error line names the "
+                    "feature. This is a preprocessing bug: use a missing-data strategy that "
+                    "leaves no NaN (--missing mask, indicators or impute:ffill) or fix the "
+                    "values before windowing.")
         if ok:
             return
         epoch = getattr(pl_module, "epoch_number", None)

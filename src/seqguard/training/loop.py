@@ -180,7 +180,7 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
               patience: int = DEFAULTS["patience"], precision: str = DEFAULTS["precision"],
               seed: int = DEFAULTS["seed"], devices: Any = DEFAULTS["devices"],
               accelerator: str = DEFAULTS["accelerator"], strategy: Any = DEFAULTS["strategy"],
-              checkpoint_dir: str | None = None, resume: bool = False,
+              num_nodes: int = DEFAULTS["num_nodes"], checkpoint_dir: str | None = None, resume: bool = False,
               progress: bool | None = None, max_rollbacks: int = 5, lr_drop: float = 10.0,
               callbacks: list[L.Callback] | None = None,
               target_stats: dict[str, float] | None = None,
@@ -211,8 +211,14 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
     seed : int
         ``L.seed_everything(seed, workers=True)``; algorithms are deterministic where
         torch allows (warn only).
-    devices, accelerator, strategy
-        Passed to ``lightning.Trainer``.
+    devices, accelerator, strategy, num_nodes
+        Passed to ``lightning.Trainer``. Under DDP (``strategy="ddp"``, several
+        devices or nodes) each process trains on its share of every batch of a
+        seqguard :class:`~seqguard.windows.WindowLoader` (``batch_size`` is the global
+        batch; every window once per epoch over all processes), reads the same
+        reduced loss in every step (a non-finite loss on one process rolls back all of
+        them, in the same step) and scores the whole validation part, so early
+        stopping and the best state agree everywhere.
     checkpoint_dir : path, optional
         Write a resumable checkpoint there after every epoch.
     resume : bool
@@ -266,6 +272,7 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
     """
     _positive("epochs", epochs, "--epochs", integer=True)
     _positive("patience", patience, "--patience", integer=True)
+    _positive("num_nodes", num_nodes, "--num-nodes", integer=True)
     _positive("lr", lr, "--lr")
     _positive("weight_decay", weight_decay, "--weight-decay", allow_zero=True)
     if clip is not None:
@@ -299,6 +306,7 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
     monitor = (monitor or "val_loss") if val_loader is not None else "train_loss"
     module.monitor = monitor
     module.val_source = val_loader
+    module.train_source = train_loader
     nonfinite = NonFiniteGuard(max_rollbacks=max_rollbacks, lr_drop=lr_drop)
     best = BestState(monitor)
     early = EarlyStopping(monitor=monitor, mode="min", patience=int(patience),
@@ -330,7 +338,11 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
         with _quiet(), stop_on_signals() as pending:
             trainer = L.Trainer(
                 max_epochs=remaining, accelerator=accelerator, devices=devices,
-                strategy=strategy, precision=precision,  # type: ignore[arg-type]
+                strategy=strategy, num_nodes=int(num_nodes),
+                precision=precision,  # type: ignore[arg-type]
+                # seqguard's loaders shard themselves (module.setup); validation is
+                # scored whole on every process
+                use_distributed_sampler=False,
                 deterministic="warn",
                 callbacks=[*cbs, SignalStop(pending, checkpoint_dir), *shows],
                 logger=False, enable_checkpointing=checkpoint_dir is not None,

@@ -47,6 +47,7 @@ from ._steps import (
     StepStats,
     _choice,
     _set_loader_epoch,
+    _shard_target,
     _Sums,
     auc_loss,
     build_optimizer,
@@ -136,6 +137,8 @@ class SeqguardModule(L.LightningModule):
         self.scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
         self._pending_restore: dict[str, Any] | None = None
         self.val_source: Any = None  # the validation loader, for the epoch-0 score
+        self.train_source: Any = None  # the training loader, sharded across processes
+        self.world_size = 1  # training processes (DDP); set in setup()
         self._start_val_loss: float | None = None
         self._start_auc_loss = math.nan
         groups, index, recurrent = grad_group_names(model)
@@ -224,6 +227,45 @@ class SeqguardModule(L.LightningModule):
     def _zero_epoch_sums(self, device: torch.device) -> None:
         self._a = _Sums(len(self.grad_groups), device)
 
+    def setup(self, stage: str) -> None:
+        """Under DDP, give each process its share of every training batch.
+
+        The training loader is sharded by its own seeded sampler (every window once per
+        epoch over all processes; ``batch_size`` is the global batch). Validation is
+        not sharded: every process scores the whole validation part, so the monitored
+        numbers, early stopping and the best state agree on every process.
+        """
+        self.world_size = int(self.trainer.world_size)
+        if self.world_size <= 1:
+            return
+        target = _shard_target(self.train_source)
+        if target is not None:
+            target.set_shard(self.trainer.global_rank, self.world_size)
+        elif self.train_source is not None:
+            import warnings
+
+            from ..errors import SeqguardWarning
+
+            warnings.warn(f"the training loader ({type(self.train_source).__name__}) cannot "
+                          f"be sharded, so each of the {self.world_size} processes trains on "
+                          "all of it; use seqguard.windows.WindowLoader (or its "
+                          "torch_loader()) to give each process its share.", SeqguardWarning,
+                          stacklevel=2)
+
+    def reduce_sum(self, values: torch.Tensor) -> torch.Tensor:
+        """Sum ``values`` over the training processes (itself with one process)."""
+        if self.world_size <= 1:
+            return values
+        return self.trainer.strategy.reduce(values, reduce_op="sum")
+
+    def reduce_mean(self, values: list[float]) -> list[float]:
+        """The mean of each number over the training processes (one collective), so
+        that every process reads the same value; the numbers themselves with one."""
+        if self.world_size <= 1:
+            return values
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
+        return self.trainer.strategy.reduce(t, reduce_op="mean").tolist()
+
     def on_train_start(self) -> None:
         self._group_index = torch.tensor(self._group_index_list, dtype=torch.long,
                                          device=self.device)
@@ -271,6 +313,15 @@ class SeqguardModule(L.LightningModule):
             total = gsq.sum().sqrt()
             loss_t, n_t = self._a.loss_t, self._a.n_t
             assert loss_t is not None and n_t is not None  # set by training_step
+            if self.world_size > 1:
+                # every process reads the same loss and target count (so every guard
+                # decides the same, in the same step): a non-finite loss on one process
+                # is non-finite on all. The gradients are already averaged by DDP.
+                both = self.reduce_sum(torch.stack([loss_t.double() * n_t.double(),
+                                                    n_t.double()]))
+                n_all = both[1]
+                loss_t = torch.where(n_all > 0, both[0] / n_all.clamp(min=1.0), both[0])
+                n_t = n_all
             host = torch.stack([loss_t.float(), n_t.float(), total]).tolist()
             self._a.stats = StepStats(host[0], host[1], host[2], total, gsq.sqrt())
         return self._a.stats
@@ -344,8 +395,8 @@ class SeqguardModule(L.LightningModule):
         row["guard_events"] = "; ".join(f"{e['guard']}:{e['reason']}@{e['step']}"
                                         for e in self.events if e["epoch"] == epoch)
         self.history.append(dict(row))
-        self.log("train_loss", st.train_loss)
-        self.log("lr", row["lr"])
+        self.log("train_loss", st.train_loss, sync_dist=self.world_size > 1)
+        self.log("lr", row["lr"], sync_dist=self.world_size > 1)
         value = self.epoch_value(self.monitor)
         if self.scheduler is not None and math.isfinite(value):
             self.scheduler.step(value)
@@ -405,13 +456,16 @@ class SeqguardModule(L.LightningModule):
             var_t = max(st2 / cnt - (st / cnt) ** 2, 0.0)
             if var_t > 0:
                 ratio = math.sqrt(var_p / var_t)
+        auc = auc_loss(self._a.val_scores) if self.monitor == "val_auc_loss" else math.nan
+        # every process scored the whole validation part: the same numbers, made
+        # exactly equal so that no kernel's rounding can split the processes' decisions
+        val_loss, ratio, auc = self.reduce_mean([val_loss, ratio, auc])
         self._row["val_loss"] = val_loss
         self._row["collapse_ratio"] = ratio
-        self.log("val_loss", val_loss)
+        self.log("val_loss", val_loss, sync_dist=self.world_size > 1)
         if self.monitor == "val_auc_loss":
-            value = auc_loss(self._a.val_scores)
-            self._row["val_auc_loss"] = value
-            self.log("val_auc_loss", value)
+            self._row["val_auc_loss"] = auc
+            self.log("val_auc_loss", auc, sync_dist=self.world_size > 1)
 
     # ------------------------------------------------------------------ epoch 0
     def start_val_loss(self) -> float:
@@ -457,7 +511,9 @@ class SeqguardModule(L.LightningModule):
         finally:
             self.model.train(was_training)
         t, c = torch.stack([total, count]).tolist()
-        return (t / c if c > 0 else math.nan), (auc_loss(scores) if scores else math.nan)
+        loss, auc = (t / c if c > 0 else math.nan), (auc_loss(scores) if scores else math.nan)
+        loss, auc = self.reduce_mean([loss, auc])
+        return loss, auc
 
     # ------------------------------------------------------------------ state
     def run_state(self) -> dict[str, Any]:

@@ -128,9 +128,12 @@ class TrainingProgress(L.Callback):
         self._progress: Any = None
         self._task: Any = None
         self._stats = ""
+        self._silent = False  # a DDP process other than rank 0 shows nothing
 
     # --------------------------------------------------------------- output
     def _print(self, line: str, style: str | None = None) -> None:
+        if self._silent:
+            return
         if self._progress is not None:
             self._progress.console.print(line, style=style, markup=False, highlight=False)
         else:
@@ -169,6 +172,9 @@ class TrainingProgress(L.Callback):
         self._rows = len(getattr(pl_module, "history", []))
         self._events = len(getattr(pl_module, "events", []))
         self._validation = getattr(pl_module, "val_source", None) is not None
+        self._silent = not trainer.is_global_zero
+        if self._silent:
+            return
         shown = current_steps()
         if shown is not None:
             shown.finish(self._prepared())

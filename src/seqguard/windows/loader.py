@@ -25,6 +25,14 @@ class WindowBatchSampler(torch.utils.data.Sampler):
     Epoch ``e`` of seed ``s`` always gives the same order (``default_rng([s, e])``).
     Each ``__iter__`` uses the current epoch and then advances it; :meth:`set_epoch`
     (called by Lightning when present) sets it explicitly.
+
+    Distributed training (:meth:`set_shard`): every process draws the same seeded
+    order and the same batches of ``batch_size`` windows, and keeps its share of each
+    batch (process ``r`` of ``w``: the batch's windows ``r, r + w, ...``). So
+    ``batch_size`` is the global batch, every process has the same number of batches,
+    and the union of the shards is exactly one epoch: every window once (a last batch
+    smaller than ``w`` is topped up with the epoch's first windows, so that no process
+    gets an empty batch).
     """
 
     def __init__(self, n: int, batch_size: int, shuffle: bool = False, seed: int = 0,
@@ -35,6 +43,15 @@ class WindowBatchSampler(torch.utils.data.Sampler):
         self.seed = int(seed)
         self.drop_last = bool(drop_last)
         self.epoch = 0
+        self.rank, self.world_size = 0, 1
+
+    def set_shard(self, rank: int, world_size: int) -> None:
+        """Yield process ``rank``'s share of every batch (of ``world_size`` processes)."""
+        rank, world_size = int(rank), int(world_size)
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise ValueError(f"set_shard needs 0 <= rank < world_size, got rank={rank}, "
+                             f"world_size={world_size}.")
+        self.rank, self.world_size = rank, world_size
 
     def set_epoch(self, epoch: int) -> None:
         """Use epoch ``epoch``'s order on the next pass."""
@@ -53,8 +70,14 @@ class WindowBatchSampler(torch.utils.data.Sampler):
         self.epoch += 1
         bs = self.batch_size
         stop = self.n - self.n % bs if self.drop_last else self.n
+        w = self.world_size
         for a in range(0, stop, bs):
-            yield order[a:a + bs]
+            batch = order[a:a + bs]
+            if w > 1:
+                if len(batch) < w:  # top up so that no process gets an empty batch
+                    batch = np.concatenate([batch, np.resize(order, w - len(batch))])
+                batch = batch[self.rank::w]
+            yield batch
 
 
 def _keep(batch: Any) -> Any:
@@ -105,6 +128,11 @@ class WindowLoader:
     def set_epoch(self, epoch: int) -> None:
         """Use epoch ``epoch``'s shuffle order on the next pass."""
         self.sampler.set_epoch(epoch)
+
+    def set_shard(self, rank: int, world_size: int) -> None:
+        """Distributed training: yield process ``rank``'s share of every batch
+        (:meth:`WindowBatchSampler.set_shard`; ``batch_size`` stays the global batch)."""
+        self.sampler.set_shard(rank, world_size)
 
     def __len__(self) -> int:
         return len(self.sampler)
