@@ -511,9 +511,10 @@ class SeqguardModule(L.LightningModule):
         finally:
             self.model.train(was_training)
         t, c = torch.stack([total, count]).tolist()
-        loss, auc = (t / c if c > 0 else math.nan), (auc_loss(scores) if scores else math.nan)
-        loss, auc = self.reduce_mean([loss, auc])
-        return loss, auc
+        mean = t / c if c > 0 else math.nan
+        score = auc_loss(scores) if scores else math.nan
+        mean, score = self.reduce_mean([mean, score])
+        return mean, score
 
     # ------------------------------------------------------------------ state
     def run_state(self) -> dict[str, Any]:
