@@ -195,3 +195,47 @@ def test_fit_on_two_processes_gives_one_complete_run_like_one_process(tmp_path, 
     for k in keys:
         assert two[k] == pytest.approx(one[k], rel=0.1), k
     assert runs[1]["n_windows"] == runs[2]["n_windows"]
+
+
+def test_fit_under_torchrun_writes_one_run_and_rank_1_stays_quiet(tmp_path):
+    """docs/scaling.md's torchrun command: torchrun starts both processes, Lightning
+    takes its world from them (TorchElasticEnvironment) and launches nothing."""
+    from seqguard.artifact import verify_run
+
+    data = _forecast_csv(tmp_path / "many.csv")
+    out = tmp_path / "run"
+    exe = Path(sys.executable).with_name("seqguard")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+         "--master-port", "29517", str(exe), "fit", str(data), "--target", "y",
+         "--series-col", "site", "--input-len", "12", "--horizon", "3", "--epochs", "2",
+         "--hidden", "8", "--devices", "2", "--strategy", "ddp", "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert verify_run(out) == []
+    assert json.loads((out / "pipeline.json").read_text())["hardware"]["world_size"] == 2
+    both = proc.stdout + proc.stderr
+    assert both.count("audit of ") == 1 and both.count("epoch 2/2") == 1, both
+
+
+def test_num_nodes_goes_to_lightning_and_is_recorded():
+    from seqguard.errors import ParameterError
+    from seqguard.training.devices import resolve_devices
+
+    hw = resolve_devices("Forecaster", accelerator="cpu", devices=2, strategy="ddp",
+                         precision="32-true", num_nodes=3)
+    assert (hw["num_nodes"], hw["world_size"], hw["strategy"]) == (3, 6, "DDPStrategy")
+    with pytest.raises(ParameterError, match="num_nodes"):
+        resolve_devices("Forecaster", accelerator="cpu", devices=1, strategy="auto",
+                        precision="32-true", num_nodes=0)
+
+
+def test_num_nodes_below_one_is_one_clear_cli_error(tmp_path, capsys):
+    from cli_helpers import assert_one_error_line, run_cli
+
+    data = _forecast_csv(tmp_path / "many.csv")
+    code, _, err = run_cli(["fit", str(data), "--target", "y", "--num-nodes", "0", "--out",
+                            str(tmp_path / "run")], capsys)
+    assert_one_error_line(code, err, "--num-nodes", "0")
+    assert not (tmp_path / "run").exists()

@@ -99,6 +99,11 @@ def _run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite
 
     if quiet and verbose:
         raise InputError("--quiet and --verbose ask for opposite things. Pass one of them.")
+    if child_rank():  # DDP: the other processes show only their errors; rank 0 reports
+        import warnings
+
+        quiet, verbose = True, False
+        warnings.simplefilter("ignore")
     est = _estimator(target, task, quiet, kw)
     show_audit = _audit_gate(quiet=quiet, ignore=bool(kw.get("ignore_audit")),
                              verbose=verbose)
