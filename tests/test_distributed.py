@@ -131,6 +131,18 @@ def test_a_nan_input_on_rank_1_stops_both_ranks_with_one_clear_error(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_sigterm_on_rank_1_only_stops_both_ranks_after_the_same_step(tmp_path):
+    out = tmp_path / "term"
+    out.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "DDP_SIGTERM_RANK": "1"}
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(out), "2"], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 143, proc.stderr[-3000:]
+    r0, r1 = (json.loads((out / f"rank-{r}.json").read_text()) for r in (0, 1))
+    assert r0["interrupted"] == r1["interrupted"] == 15
+    assert r0["batches"] == r1["batches"] == 5  # rank 0 stopped after rank 1's step
+
+
 # --------------------------------------------------------------------- the command line
 def _forecast_csv(path: Path) -> Path:
     import pandas as pd

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -22,7 +23,7 @@ import torch
 from torch import nn
 
 from seqguard.errors import InputError
-from seqguard.training import fit_model
+from seqguard.training import FitInterrupted, fit_model
 from seqguard.windows import ForecastWindows, WindowLoader
 
 N, F, LEN, H = 700, 3, 12, 2
@@ -51,12 +52,18 @@ class Seen(L.Callback):
 
     def __init__(self) -> None:
         self.epochs: list[list[int]] = []
+        self.batches = 0
 
     def on_train_epoch_start(self, trainer, pl_module):
         self.epochs.append([])
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         self.epochs[-1].extend(batch["window"].tolist())
+        self.batches += 1
+        if self.batches == self.sigterm_at:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    sigterm_at: int | None = None
 
 
 class Numbered(ForecastWindows):
@@ -95,6 +102,8 @@ def main() -> None:
     torch.manual_seed(0)
     model = Tiny(nan_step if rank == nan_rank else None)
     seen = Seen()
+    if int(os.environ.get("DDP_SIGTERM_RANK", "-1")) == rank:
+        seen.sigterm_at = 5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -103,6 +112,10 @@ def main() -> None:
                                precision=os.environ.get("DDP_PRECISION", "32"),
                                strategy="ddp" if devices > 1 else "auto", progress=False,
                                callbacks=[seen])
+        except FitInterrupted as exc:
+            (out / f"rank-{rank}.json").write_text(json.dumps({
+                "rank": rank, "interrupted": exc.signum, "batches": seen.batches}))
+            raise SystemExit(143) from None
         except InputError as exc:
             (out / f"rank-{rank}.json").write_text(json.dumps({"rank": rank,
                                                                "error": str(exc)}))

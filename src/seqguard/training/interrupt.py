@@ -65,6 +65,7 @@ class _Pending:
 
     def __init__(self) -> None:
         self.signum: int | None = None
+        self.handler: Any = None  # the handler that sets signum
 
 
 class SignalStop(L.Callback):
@@ -84,18 +85,39 @@ class SignalStop(L.Callback):
         self.pending = pending
         self.checkpoint_dir = checkpoint_dir
 
-    def check(self, pl_module: Any) -> None:
-        """Raise if a signal arrived."""
-        if self.pending.signum is not None:
-            raise FitInterrupted(self.pending.signum, epochs_done=len(pl_module.history),
+    def check(self, pl_module: Any, shared: bool = False) -> None:
+        """Raise if a signal arrived.
+
+        Under DDP the processes stop together, after the same training step: a signal
+        on any of them is summed into that step's reduced numbers
+        (:meth:`~seqguard.training.SeqguardModule.step_stats`), and only the check after
+        a training step (``shared``) reads that; a process that stopped alone would
+        leave the others waiting for it.
+        """
+        if getattr(pl_module, "world_size", 1) > 1:
+            signum = pl_module.stop_signum if shared else None
+        else:
+            signum = self.pending.signum
+        if signum is not None:
+            raise FitInterrupted(signum, epochs_done=len(pl_module.history),
                                  checkpoint_dir=self.checkpoint_dir)
 
     def on_train_start(self, trainer: L.Trainer, pl_module: Any) -> None:
+        handler = getattr(self.pending, "handler", None)
+        if (getattr(pl_module, "world_size", 1) > 1 and handler is not None
+                and threading.current_thread() is threading.main_thread()):
+            # Lightning's own SIGTERM handler broadcasts from inside the handler, which
+            # deadlocks when the signal reaches a process other than rank 0: under DDP
+            # only seqguard's handler notes the signal, and the step's reduced numbers
+            # carry it to every process. (Lightning puts the handlers back at the end.)
+            for s in SIGNALS:
+                if signal.getsignal(s) is not signal.SIG_IGN:
+                    signal.signal(s, handler)
         self.check(pl_module)
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: Any, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
-        self.check(pl_module)
+        self.check(pl_module, shared=True)
 
     def on_validation_batch_end(self, trainer: L.Trainer, pl_module: Any, outputs: Any,
                                 batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
@@ -121,6 +143,8 @@ def stop_on_signals() -> Iterator[_Pending]:
         if pending.signum is not None:
             raise FitInterrupted(pending.signum)
         pending.signum = signum
+
+    pending.handler = handler
 
     # a signal the process was told to ignore (a background job's SIGINT) stays ignored
     before = {s: h for s in SIGNALS if (h := signal.getsignal(s)) is not signal.SIG_IGN}

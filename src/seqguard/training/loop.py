@@ -336,6 +336,7 @@ def fit_model(model: nn.Module, train_loader: Iterable[dict[str, torch.Tensor]],
             int(epochs), bar=shown == "bar", unit=unit,
             windows=(_size(train_loader), _size(val_loader)))]
         with _quiet(), stop_on_signals() as pending:
+            module.pending_signal = pending
             trainer = L.Trainer(
                 max_epochs=remaining, accelerator=accelerator, devices=devices,
                 strategy=strategy, num_nodes=int(num_nodes),

@@ -34,6 +34,7 @@ Epochs are counted from 1 in the history, the events and the findings.
 from __future__ import annotations
 
 import math
+import signal
 from typing import Any
 
 import lightning as L
@@ -139,6 +140,8 @@ class SeqguardModule(L.LightningModule):
         self.val_source: Any = None  # the validation loader, for the epoch-0 score
         self.train_source: Any = None  # the training loader, sharded across processes
         self.world_size = 1  # training processes (DDP); set in setup()
+        self.pending_signal: Any = None  # SIGINT/SIGTERM noted while training (.signum)
+        self.stop_signum: int | None = None  # a signal on any process (DDP), per step
         self._start_val_loss: float | None = None
         self._start_auc_loss = math.nan
         groups, index, recurrent = grad_group_names(model)
@@ -317,12 +320,21 @@ class SeqguardModule(L.LightningModule):
                 # every process reads the same loss and target count (so every guard
                 # decides the same, in the same step): a non-finite loss on one process
                 # is non-finite on all. The gradients are already averaged by DDP.
+                # A signal noted on any process stops all of them after this step.
+                signum = getattr(self.pending_signal, "signum", None)
+                flag = torch.tensor(float(signum or 0), dtype=torch.float64,
+                                    device=loss_t.device)
                 both = self.reduce_sum(torch.stack([loss_t.double() * n_t.double(),
-                                                    n_t.double()]))
+                                                    n_t.double(), flag]))
                 n_all = both[1]
                 loss_t = torch.where(n_all > 0, both[0] / n_all.clamp(min=1.0), both[0])
                 n_t = n_all
-            host = torch.stack([loss_t.float(), n_t.float(), total]).tolist()
+                host = torch.stack([loss_t.float(), n_t.float(), total, both[2].float()]
+                                   ).tolist()
+                if host[3] > 0:
+                    self.stop_signum = int(signum or signal.SIGTERM)
+            else:
+                host = torch.stack([loss_t.float(), n_t.float(), total]).tolist()
             self._a.stats = StepStats(host[0], host[1], host[2], total, gsq.sqrt())
         return self._a.stats
 
