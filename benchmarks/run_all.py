@@ -23,6 +23,9 @@ BENCHES = {
     # another tree in one run: python benchmarks/bench_prepare.py --compare ../main/src
     "prepare": ("bench_prepare.py", []),
     "training": ("bench_training.py", []),
+    # one epoch on 1 process against 2 DDP processes (gloo on the CPU; --accelerator cuda
+    # on a GPU machine): the cost of the distributed path
+    "ddp": ("bench_ddp.py", []),
     # DESIGN.md's protocol, one seed (about 3-10 minutes on 2 cores); the three seeds
     # of the table: python benchmarks/bench_beijing.py --seeds 0,1,2
     "beijing": ("bench_beijing.py", ["--seeds", "0"]),
