@@ -131,16 +131,24 @@ def test_a_nan_input_on_rank_1_stops_both_ranks_with_one_clear_error(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_sigterm_on_rank_1_only_stops_both_ranks_after_the_same_step(tmp_path):
-    out = tmp_path / "term"
+def test_sigterm_on_rank_1_only_stops_both_after_the_same_step_and_resume_is_exact(
+        tmp_path, pair):
+    ckpt = str(tmp_path / "ckpt")
+    out = tmp_path / "stopped"
     out.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "DDP_SIGTERM_RANK": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "DDP_SIGTERM_RANK": "1",
+           "DDP_SIGTERM_AT": "12", "DDP_CHECKPOINTS": ckpt}  # in epoch 2 (9 steps each)
     proc = subprocess.run([sys.executable, str(SCRIPT), str(out), "2"], capture_output=True,
                           text=True, env=env, timeout=300, check=False)
     assert proc.returncode == 143, proc.stderr[-3000:]
     r0, r1 = (json.loads((out / f"rank-{r}.json").read_text()) for r in (0, 1))
     assert r0["interrupted"] == r1["interrupted"] == 15
-    assert r0["batches"] == r1["batches"] == 5  # rank 0 stopped after rank 1's step
+    assert r0["batches"] == r1["batches"] == 12  # rank 0 stopped after rank 1's step
+    assert sorted(p.name for p in Path(ckpt).iterdir()) == ["epoch-0001.json",
+                                                          "epoch-0001.safetensors"]
+    r0, r1 = _run(tmp_path, 2, env={"DDP_CHECKPOINTS": ckpt, "DDP_RESUME": "1"})
+    assert r0["weights"] == r1["weights"] == pair[0]["weights"]
+    assert r0["history"] == pair[0]["history"]
 
 
 # --------------------------------------------------------------------- the command line

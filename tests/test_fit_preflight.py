@@ -384,21 +384,6 @@ def test_a_run_directory_is_readable_by_others_as_the_umask_allows(finished):
         assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~umask, f.name
 
 
-def test_two_ddp_processes_write_one_run_directory(data, tmp_path):
-    """Lightning's DDP launcher starts rank 1 as the same ``seqguard fit`` command: it
-    must neither wait on rank 0's lock nor save; rank 0 writes the one run directory.
-    Each rank trains on its share of every batch (tests/test_distributed.py)."""
-    out = tmp_path / "run"
-    exe = Path(sys.executable).with_name("seqguard")
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([str(exe), *_fit(data, out, "--devices", "2", "--strategy", "ddp")],
-                          capture_output=True, text=True, env=env, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr and verify_run(out) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, no temp folder
-    assert json.loads((out / "pipeline.json").read_text())["hardware"]["devices"] == 2
-
-
 def test_child_rank_reads_the_launchers_variables(monkeypatch):
     for name in ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK"):
         monkeypatch.delenv(name, raising=False)

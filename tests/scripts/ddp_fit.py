@@ -103,11 +103,13 @@ def main() -> None:
     model = Tiny(nan_step if rank == nan_rank else None)
     seen = Seen()
     if int(os.environ.get("DDP_SIGTERM_RANK", "-1")) == rank:
-        seen.sigterm_at = 5
+        seen.sigterm_at = int(os.environ.get("DDP_SIGTERM_AT", "5"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        ckpt = os.environ.get("DDP_CHECKPOINTS")
         try:
             result = fit_model(model, train, val, epochs=3, patience=10, seed=1, lr=5e-3,
+                               checkpoint_dir=ckpt, resume=bool(os.environ.get("DDP_RESUME")),
                                accelerator="cpu", devices=devices,
                                precision=os.environ.get("DDP_PRECISION", "32"),
                                strategy="ddp" if devices > 1 else "auto", progress=False,
