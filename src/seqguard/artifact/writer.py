@@ -19,7 +19,7 @@ from ..errors import InputError
 from .files import _fsync, _write_bytes, _write_json
 from .layout import HISTORY, JSON_FILES, MANIFEST, MODEL, REQUIRED_FILES
 from .manifest import _manifest, _manifest_or_raise
-from .target import folder_state, foreign_entries
+from .target import check_target, folder_state, foreign_entries
 from .weights import _check_state_dict
 
 
@@ -52,26 +52,15 @@ def _check_extra_names(extra_files: Mapping[str, Any]) -> None:
 
 
 def _check_target(run_dir: Path, overwrite: bool) -> bool:
-    """Validate the output path; return True when what is there must be replaced
-    (an empty folder, or with ``overwrite`` a run or a failed fit's folder)."""
-    state = folder_state(run_dir)
-    if state == "missing":
-        if not run_dir.parent.is_dir():
-            raise InputError(f"cannot write the run to {str(run_dir)!r}: its parent folder "
-                             f"{str(run_dir.parent)!r} does not exist. Create it first.")
-        return False
-    if state == "file":
-        raise InputError(f"cannot write the run to {str(run_dir)!r}: it exists and is not a "
-                         "directory. Choose another output directory.")
-    if state == "foreign":
-        raise InputError(f"{str(run_dir)!r} is not empty and is not a seqguard run "
-                         f"directory (it holds {foreign_entries(run_dir)}); refusing to "
-                         "write into it. Choose a new or empty directory for the run.")
-    if state in ("run", "failed") and not overwrite:
-        what = "a seqguard run" if state == "run" else "the diagnosis of a failed fit"
-        raise InputError(f"{str(run_dir)!r} already holds {what}. Choose another "
-                         "directory, or pass overwrite=True to replace it.")
-    return True
+    """Validate the output path (:func:`~seqguard.artifact.target.check_target`); return
+    True when what is there must be replaced (an empty folder, or with ``overwrite`` a
+    run or a failed fit's folder)."""
+    if check_target(run_dir, overwrite=overwrite) != "missing":
+        return True
+    if not run_dir.parent.is_dir():
+        raise InputError(f"cannot write the run to {str(run_dir)!r}: its parent folder "
+                         f"{str(run_dir.parent)!r} does not exist. Create it first.")
+    return False
 
 
 # ----------------------------------------------------------------- save

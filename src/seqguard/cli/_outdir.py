@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..artifact.target import check_target
 from ..errors import InputError
 
 __all__ = ["MIN_FREE_BYTES", "check_out_file", "child_rank", "claim_out", "describe_os_error",
@@ -45,28 +46,6 @@ MIN_FREE_BYTES = 64 * 2**20
 def lock_path(out: Path) -> Path:
     """The lock file of the output folder ``out``: ``.<name>.lock`` beside it."""
     return out.parent / f".{out.name}.lock"
-
-
-def _decide(out: Path, flag: str, overwrite: bool, resume: bool) -> None:
-    from ..artifact import folder_state
-    from ..artifact.target import foreign_entries
-
-    state = folder_state(out)
-    if state == "file":
-        raise InputError(f"{flag} '{out}' is a file, not a folder. Pass a folder for the "
-                         "run directory.")
-    if state == "foreign":
-        raise InputError(f"{flag} '{out}' holds files that are not a seqguard run "
-                         f"({foreign_entries(out)}); --overwrite replaces only a seqguard "
-                         "run. Choose another folder, or empty this one.")
-    if state == "run" and resume and not overwrite:
-        raise InputError(f"{flag} '{out}' already holds a finished run; --resume continues "
-                         "an interrupted fit only. Pass --overwrite (with or without "
-                         "--resume) to train again and replace it, or choose another folder.")
-    if state in ("run", "failed") and not (overwrite or (resume and state == "failed")):
-        what = "a seqguard run" if state == "run" else "the diagnosis of a failed fit"
-        raise InputError(f"{flag} '{out}' already holds {what}. Pass --overwrite to "
-                         "replace it, or choose another folder.")
 
 
 _FIXES = {
@@ -180,7 +159,7 @@ def claim_out(out: str | os.PathLike[str], *, overwrite: bool = False, resume: b
     if child_rank():  # a DDP worker Lightning started: rank 0 holds --out and saves
         yield path
         return
-    _decide(path, flag, overwrite, resume)
+    check_target(path, overwrite=overwrite, resume=resume, flag=flag)
     parent = path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +178,8 @@ def claim_out(out: str | os.PathLike[str], *, overwrite: bool = False, resume: b
     except OSError as exc:
         raise InputError(_os_message(exc, parent, flag)) from None
     try:
-        _decide(path, flag, overwrite, resume)  # again, now that no other fit can change it
+        # again, now that no other fit can change it
+        check_target(path, overwrite=overwrite, resume=resume, flag=flag)
         yield path
     finally:
         with contextlib.suppress(OSError):
