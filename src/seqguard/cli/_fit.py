@@ -27,7 +27,7 @@ _TASK_CLASSES = {"forecast": "Forecaster", "tag": "SequenceTagger",
                  "classify": "SequenceClassifier"}
 
 
-def _fit_options(f: Any) -> Any:
+def fit_options(f: Any) -> Any:
     """``fit``'s own options, then every declared parameter's (:mod:`seqguard.params`)."""
     f = declared_options(f)
     options = [
@@ -88,7 +88,7 @@ def _estimator(target: str, task: str, quiet: bool, kw: dict[str, Any]) -> Any:
                **params)
 
 
-def _run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite: bool,
+def run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite: bool,
              resume: bool, kw: dict[str, Any], verbose: bool = False) -> None:
     import shutil
 
@@ -187,5 +187,3 @@ def _write_report(folder: Path, data: Any, est: Any, write: Any) -> None:
                       f"'seqguard report {folder}' to try again.", stacklevel=1)
 
 
-fit_options = _fit_options
-run_fit = _run_fit
