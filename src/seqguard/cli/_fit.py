@@ -89,7 +89,7 @@ def _estimator(target: str, task: str, quiet: bool, kw: dict[str, Any]) -> Any:
 
 
 def run_fit(data: Any, target: str, out: str, task: str, quiet: bool, overwrite: bool,
-             resume: bool, kw: dict[str, Any], verbose: bool = False) -> None:
+            resume: bool, kw: dict[str, Any], verbose: bool = False) -> None:
     import shutil
 
     from ..artifact import save_failed, update_run, write_atomic
