@@ -1,0 +1,265 @@
+"""A folder of Parquet files (or a partitioned dataset) read series by series.
+
+:class:`ParquetDataset` opens the folder with ``pyarrow.dataset`` and reads it in
+**shards**: groups of whole series, consecutive in the table's order (series sorted
+by name), each read with a filter on the series column from the files that hold
+those series only, then turned into a :class:`~seqguard.table.Table` by
+:func:`seqguard.read` with the same schema options as any other input. Memory
+holds one shard, never the whole table.
+
+What it guarantees:
+
+* the shards are disjoint and, concatenated in order, hold the rows
+  :func:`seqguard.read` gives for the whole folder in memory (:meth:`read_all`);
+* every shard's table has the same time column, value columns (numeric and
+  categorical, the same kinds) and grid step as the first one; a shard that
+  disagrees is an :class:`~seqguard.errors.InputError` naming its series and the
+  option that fixes it (``--freq``, ``--features``, ``--categorical``);
+* a series is never split between shards: a series longer than ``shard_rows`` is a
+  shard of its own.
+
+Listing the series reads the series column once, batch by batch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..table import Table
+from .sources import _split_names
+
+__all__ = ["DEFAULT_SHARD_ROWS", "ParquetDataset", "is_parquet_folder"]
+
+#: Input rows per shard by default (about 150 MB of float64 for 16 columns).
+DEFAULT_SHARD_ROWS = 1_000_000
+
+
+def is_parquet_folder(path: Any) -> bool:
+    """True when ``path`` is a folder holding at least one ``.parquet`` / ``.pq`` file
+    (at any depth, as a partitioned dataset lays them out)."""
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir():
+        return False
+    for _root, _dirs, files in os.walk(str(path)):
+        if any(f.lower().endswith((".parquet", ".pq")) for f in files):
+            return True
+    return False
+
+
+class ParquetDataset:
+    """A Parquet folder or partitioned dataset, read shard by shard (module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder (files at any depth; ``key=value`` folders are hive partitions,
+        and a partition key can be the series column).
+    series_col : str
+        The column naming the series (required: shards are groups of series).
+    time_col, features, categorical, target, na_values, freq, duplicates
+        As for :func:`seqguard.read`, applied to every shard.
+    shard_rows : int
+        Input rows per shard, at most (whole series; at least one series).
+
+    Attributes
+    ----------
+    series_names : list of str
+        Every series, in the table's order.
+    series_rows : ndarray of int64
+        Input rows of each series (before the regular grid inserts any).
+    shards : list of list of str
+        The series of each shard.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd, seqguard
+    >>> from seqguard.io import ParquetDataset
+    >>> d = tempfile.mkdtemp()
+    >>> for k in range(3):
+    ...     pd.DataFrame({"site": f"s{k}", "t": range(50), "y": range(50)}).to_parquet(
+    ...         f"{d}/part{k}.parquet")
+    >>> data = ParquetDataset(d, series_col="site", time_col="t", shard_rows=100)
+    >>> data.shards, [t.n_rows for t in data.tables()]
+    ([['s0', 's1'], ['s2']], [100, 50])
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, series_col: str | None,
+                 time_col: str | Sequence[str] | None = None,
+                 features: Sequence[str] | None = None,
+                 categorical: Sequence[str] | None = None, target: str | None = None,
+                 na_values: Sequence[Any] | str | None = None,
+                 freq: str | float | None = None, duplicates: str = "error",
+                 shard_rows: int = DEFAULT_SHARD_ROWS) -> None:
+        import pyarrow as pa
+        import pyarrow.dataset as pa_ds
+
+        self.path = Path(path)
+        if not is_parquet_folder(self.path):
+            raise InputError(f"'{self.path}' is not a folder of Parquet files (.parquet or "
+                             ".pq). Pass a folder that holds them, or one data file.")
+        names = _split_names(series_col) or []
+        if len(names) != 1:
+            raise InputError(
+                f"{self.path}: a Parquet folder is read series by series, so it needs one "
+                "series column: pass --series-col COLUMN (got "
+                f"{'none' if not names else ', '.join(names)}).")
+        if isinstance(shard_rows, bool) or not isinstance(shard_rows, (int, np.integer)) \
+                or shard_rows < 1:
+            raise InputError(f"shard_rows must be a whole number of at least 1, got "
+                             f"{shard_rows!r}.")
+        self.series_col = names[0]
+        self.time_col = time_col
+        self.features = features
+        self.categorical = categorical
+        self.target = target
+        self.na_values = na_values
+        self.freq = freq
+        self.duplicates = duplicates
+        self.shard_rows = int(shard_rows)
+        try:
+            self._dataset = pa_ds.dataset(str(self.path), format="parquet",
+                                          partitioning="hive")
+        except (pa.ArrowException, OSError, ValueError) as exc:  # they name the bad file
+            raise InputError(f"{self.path}: cannot open as a Parquet dataset ({exc}). "
+                             "Remove the files that are not Parquet, or fix them.") from None
+        fields = list(self._dataset.schema.names)
+        if self.series_col not in fields:
+            from ..errors import did_you_mean
+            raise InputError(f"{self.path}: no column {self.series_col!r} for --series-col."
+                             f"{did_you_mean(self.series_col, fields)}")
+        self._columns = self._wanted(fields)
+        self._first: Table | None = None
+        self._list_series()
+
+    # ------------------------------------------------------------------ listing
+    def _wanted(self, fields: list[str]) -> list[str] | None:
+        if self.features is None:
+            return None
+        keep = {*(_split_names(self.features) or []), *(_split_names(self.categorical) or []),
+                *(_split_names(self.time_col) or []), self.series_col,
+                *([self.target] if self.target else [])}
+        return [f for f in fields if f in keep]
+
+    def _list_series(self) -> None:
+        """One pass over the series column: rows per series and the files holding it."""
+        rows: dict[str, int] = {}
+        values: dict[str, Any] = {}
+        where: dict[str, set[int]] = {}
+        self._fragments = list(self._dataset.get_fragments())
+        index = {f.path: i for i, f in enumerate(self._fragments)}
+        scanner = self._dataset.scanner(columns=[self.series_col])
+        for tagged in scanner.scan_batches():
+            column = tagged.record_batch.column(0)
+            if column.null_count:
+                raise InputError(f"{tagged.fragment.path}: the series column "
+                                 f"{self.series_col!r} has missing values. Give every row "
+                                 "a series name.")
+            counts = column.value_counts()
+            frag = index[tagged.fragment.path]
+            for value, n in zip(counts.field(0).to_pylist(), counts.field(1).to_pylist()):
+                name = str(value)
+                rows[name] = rows.get(name, 0) + int(n)
+                values.setdefault(name, value)
+                where.setdefault(name, set()).add(frag)
+        if not rows:
+            raise InputError(f"{self.path} holds no data rows. Pass a folder with at least "
+                             "one row.")
+        self.series_names = sorted(rows)
+        self.series_rows = np.asarray([rows[s] for s in self.series_names], dtype=np.int64)
+        self._values = values
+        self._where = where
+        self.shards = []
+        current: list[str] = []
+        size = 0
+        for name, n in zip(self.series_names, self.series_rows.tolist()):
+            if current and size + n > self.shard_rows:
+                self.shards.append(current)
+                current, size = [], 0
+            current.append(name)
+            size += n
+        self.shards.append(current)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def n_rows(self) -> int:
+        """Input rows in all."""
+        return int(self.series_rows.sum())
+
+    def read_series(self, names: Sequence[str]) -> Table:
+        """The table of the series ``names`` (read from the files holding them)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        names = [str(s) for s in names]
+        unknown = [s for s in names if s not in self._values]
+        if unknown:
+            raise InputError(f"{self.path}: no series {unknown[0]!r} in column "
+                             f"{self.series_col!r}.")
+        expr = pc.field(self.series_col).isin(pa.array([self._values[s] for s in names]))
+        frags = sorted(set().union(*(self._where[s] for s in names)))
+        parts = [self._fragments[i].to_table(schema=self._dataset.schema,
+                                             columns=self._columns, filter=expr)
+                 for i in frags]
+        frame = pa.concat_tables(parts).to_pandas()
+        del parts
+        label = f"{self.path} (series {names[0]!r}" + (
+            f" to {names[-1]!r})" if len(names) > 1 else ")")
+        return self._table(frame, label)
+
+    def _table(self, frame: pd.DataFrame, label: str) -> Table:
+        from . import read
+
+        first = self._first
+        time_col = self.time_col
+        if first is not None and time_col is None:  # found on the first shard: keep it
+            time_col = first.report.time_parts or first.time_col
+        table = read(frame, time_col=time_col, series_col=self.series_col,
+                     features=self.features, categorical=self.categorical,
+                     target=self.target, na_values=self.na_values, freq=self.freq,
+                     duplicates=self.duplicates)
+        table.source = label
+        if first is None:
+            self._first = table
+        else:
+            self._check_like(first, table)
+        return table
+
+    def _check_like(self, first: Table, table: Table) -> None:
+        """Refuse a shard whose schema differs from the first shard's."""
+        if table.time_col != first.time_col:
+            raise InputError(f"{table.source}: the time column is {table.time_col!r}, the "
+                             f"first shard's {first.time_col!r}. Pass --time-col.")
+        for kind in ("numeric", "categorical"):
+            a, b = getattr(first, kind), getattr(table, kind)
+            if a != b:
+                odd = sorted(set(a) ^ set(b)) or b
+                raise InputError(
+                    f"{table.source}: its {kind} columns differ from the first shard's "
+                    f"(column {odd[0]!r}). Name the columns with --features and the "
+                    "categories with --categorical, so every shard reads the same.")
+        if str(table.freq) != str(first.freq):
+            raise InputError(f"{table.source}: the grid step is {table.freq}, the first "
+                             f"shard's {first.freq}. Pass --freq.")
+
+    def tables(self) -> Iterator[Table]:
+        """The table of each shard, in order (one in memory at a time)."""
+        for names in self.shards:
+            yield self.read_series(names)
+
+    def read_all(self) -> Table:
+        """The whole folder as one in-memory table (small data and tests)."""
+        from . import read
+
+        frame = self._dataset.to_table(columns=self._columns).to_pandas()
+        table = read(frame, time_col=self.time_col, series_col=self.series_col,
+                     features=self.features, categorical=self.categorical,
+                     target=self.target, na_values=self.na_values, freq=self.freq,
+                     duplicates=self.duplicates)
+        table.source = str(self.path)
+        return table
