@@ -35,10 +35,49 @@ from ..errors import InputError
 from ..table import Table
 from .sources import _split_names
 
-__all__ = ["DEFAULT_SHARD_ROWS", "ParquetDataset", "is_parquet_folder"]
+__all__ = ["DEFAULT_SHARD_ROWS", "FOLDER_HINT", "ParquetDataset", "is_parquet_folder",
+           "open_folder"]
 
 #: Input rows per shard by default (about 150 MB of float64 for 16 columns).
 DEFAULT_SHARD_ROWS = 1_000_000
+
+
+#: What reads a Parquet folder, for the messages of the commands that read one file.
+FOLDER_HINT = (
+    "A folder of Parquet files is read shard by shard, never as one table: audit it with "
+    "'seqguard audit FOLDER --series-col COLUMN', and fit it through the library "
+    "(seqguard.io.ParquetDataset, fit_streaming and prepare_shards, see "
+    "docs/out-of-core.md). 'seqguard fit', 'predict' and 'evaluate' read one data file "
+    "for now: pass one file.")
+
+#: Read options that apply to text files only, refused for a Parquet folder.
+_TEXT_OPTIONS = {"sep": "--delimiter", "thousands": "--thousands", "decimal": "--decimal",
+                 "encoding": "--encoding", "strip_units": "--strip-units"}
+
+
+def open_folder(path: str | os.PathLike[str], *, target: str | None = None,
+                shard_rows: int | None = None, **read_options: Any) -> ParquetDataset:
+    """A :class:`ParquetDataset` from the options :func:`seqguard.read` takes (as the
+    command line gathers them); the options of text files must be unset.
+
+    Raises
+    ------
+    InputError
+        A text-file option given, or anything :class:`ParquetDataset` raises.
+    """
+    for key, flag in _TEXT_OPTIONS.items():
+        if read_options.pop(key, None) not in (None, [], ""):
+            raise InputError(f"{flag} applies to text files; the Parquet folder '{path}' "
+                             f"has typed columns. Leave {flag} out.")
+    keep = ("time_col", "series_col", "features", "categorical", "na_values", "freq",
+            "duplicates")
+    extra = sorted(k for k in read_options if k not in keep and read_options[k] is not None)
+    if extra:
+        raise InputError(f"the option {extra[0]!r} does not apply to a Parquet folder "
+                         f"('{path}'). Leave it out.")
+    opts = {k: read_options[k] for k in keep if read_options.get(k) is not None}
+    return ParquetDataset(path, series_col=opts.pop("series_col", None), target=target,
+                          shard_rows=shard_rows or DEFAULT_SHARD_ROWS, **opts)
 
 
 def is_parquet_folder(path: Any) -> bool:
