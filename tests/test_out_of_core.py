@@ -96,7 +96,7 @@ def _pipe(opts):
 # ------------------------------------------------------------------ reading
 def test_dataset_lists_series_and_shards_in_table_order(data, folder):
     assert data.series_names == [f"s{k}" for k in range(7)]
-    assert [len(s) for s in data.shards] and sum(data.shards, []) == data.series_names
+    assert [s for shard in data.shards for s in shard] == data.series_names
     assert all(sum(data.series_rows[data.series_names.index(s)] for s in shard) <= 500
                or len(shard) == 1 for shard in data.shards)
     whole = data.read_all()
@@ -362,7 +362,7 @@ def test_shard_view_refuses_unknown_series(data, rng, tmp_path):
 def test_cli_audits_a_folder_shard_by_shard(folder, data, capsys):
     from cli_helpers import run_cli
 
-    code, out, err = run_cli(["audit", str(folder), "--series-col", "site", "--time-col",
+    code, out, _ = run_cli(["audit", str(folder), "--series-col", "site", "--time-col",
                               "time", "--target", "y", "--format", "json"], capsys)
     report = json.loads(out)
     memory = audit(data.read_all(), target="y")
