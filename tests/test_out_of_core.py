@@ -297,7 +297,7 @@ def test_bad_folders(tmp_path, folder, rng):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.parquet").write_bytes(b"PAR1 not really")
-    with pytest.raises(InputError, match="cannot open as a Parquet dataset"):
+    with pytest.raises(InputError, match="cannot read it as a Parquet dataset"):
         ParquetDataset(bad, series_col="site")
 
 

@@ -85,10 +85,23 @@ def is_parquet_folder(path: Any) -> bool:
     (at any depth, as a partitioned dataset lays them out)."""
     if not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir():
         return False
-    for _root, _dirs, files in os.walk(str(path)):
-        if any(f.lower().endswith((".parquet", ".pq")) for f in files):
-            return True
-    return False
+    return bool(_parquet_files(Path(path)))
+
+
+def _parquet_files(folder: Path) -> list[str]:
+    """The ``.parquet`` / ``.pq`` files under ``folder`` (names starting with ``.`` or
+    ``_`` left out, as pyarrow does), sorted."""
+    out = []
+    for root, dirs, files in os.walk(str(folder)):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        out += [os.path.join(root, f) for f in sorted(files)
+                if f.lower().endswith((".parquet", ".pq")) and not f.startswith((".", "_"))]
+    return out
+
+
+def _unreadable(folder: Path, exc: BaseException) -> InputError:
+    return InputError(f"{folder}: cannot read it as a Parquet dataset ({exc}). Fix or "
+                      "remove that file.")
 
 
 class ParquetDataset:
@@ -162,11 +175,11 @@ class ParquetDataset:
         self.duplicates = duplicates
         self.shard_rows = int(shard_rows)
         try:
-            self._dataset = pa_ds.dataset(str(self.path), format="parquet",
-                                          partitioning="hive")
+            self._dataset = pa_ds.dataset(
+                _parquet_files(self.path), format="parquet", partition_base_dir=str(self.path),
+                partitioning=pa_ds.partitioning(flavor="hive"))
         except (pa.ArrowException, OSError, ValueError) as exc:  # they name the bad file
-            raise InputError(f"{self.path}: cannot open as a Parquet dataset ({exc}). "
-                             "Remove the files that are not Parquet, or fix them.") from None
+            raise _unreadable(self.path, exc) from None
         fields = list(self._dataset.schema.names)
         if self.series_col not in fields:
             from ..errors import did_you_mean
@@ -187,25 +200,19 @@ class ParquetDataset:
 
     def _list_series(self) -> None:
         """One pass over the series column: rows per series and the files holding it."""
+        import pyarrow as pa
+
         rows: dict[str, int] = {}
         values: dict[str, Any] = {}
         where: dict[str, set[int]] = {}
         self._fragments = list(self._dataset.get_fragments())
         index = {f.path: i for i, f in enumerate(self._fragments)}
         scanner = self._dataset.scanner(columns=[self.series_col])
-        for tagged in scanner.scan_batches():
-            column = tagged.record_batch.column(0)
-            if column.null_count:
-                raise InputError(f"{tagged.fragment.path}: the series column "
-                                 f"{self.series_col!r} has missing values. Give every row "
-                                 "a series name.")
-            counts = column.value_counts()
-            frag = index[tagged.fragment.path]
-            for value, n in zip(counts.field(0).to_pylist(), counts.field(1).to_pylist()):
-                name = str(value)
-                rows[name] = rows.get(name, 0) + int(n)
-                values.setdefault(name, value)
-                where.setdefault(name, set()).add(frag)
+        try:
+            for tagged in scanner.scan_batches():  # one batch of the series column at a time
+                self._count(tagged, index, rows, values, where)
+        except (pa.ArrowException, OSError) as exc:
+            raise _unreadable(self.path, exc) from None
         if not rows:
             raise InputError(f"{self.path} holds no data rows. Pass a folder with at least "
                              "one row.")
@@ -223,6 +230,22 @@ class ParquetDataset:
             current.append(name)
             size += n
         self.shards.append(current)
+
+    def _count(self, tagged: Any, index: dict[str, int], rows: dict[str, int],
+               values: dict[str, Any], where: dict[str, set[int]]) -> None:
+        """Add one batch of the series column to the rows and files of each series."""
+        column = tagged.record_batch.column(0)
+        if column.null_count:
+            raise InputError(f"{tagged.fragment.path}: the series column "
+                             f"{self.series_col!r} has missing values. Give every row "
+                             "a series name.")
+        counts = column.value_counts()
+        frag = index[tagged.fragment.path]
+        for value, n in zip(counts.field(0).to_pylist(), counts.field(1).to_pylist()):
+            name = str(value)
+            rows[name] = rows.get(name, 0) + int(n)
+            values.setdefault(name, value)
+            where.setdefault(name, set()).add(frag)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -242,9 +265,12 @@ class ParquetDataset:
                              f"{self.series_col!r}.")
         expr = pc.field(self.series_col).isin(pa.array([self._values[s] for s in names]))
         frags = sorted(set().union(*(self._where[s] for s in names)))
-        parts = [self._fragments[i].to_table(schema=self._dataset.schema,
-                                             columns=self._columns, filter=expr)
-                 for i in frags]
+        try:
+            parts = [self._fragments[i].to_table(schema=self._dataset.schema,
+                                                 columns=self._columns, filter=expr)
+                     for i in frags]
+        except (pa.ArrowException, OSError) as exc:
+            raise _unreadable(self.path, exc) from None
         frame = pa.concat_tables(parts).to_pandas()
         del parts
         label = f"{self.path} (series {names[0]!r}" + (
