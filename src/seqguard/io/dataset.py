@@ -104,6 +104,37 @@ def _unreadable(folder: Path, exc: BaseException) -> InputError:
                       "remove that file.")
 
 
+class _Shape:
+    """What every shard's table must share with the first one (not its rows)."""
+
+    def __init__(self, time_col: str, time_parts: list[str], numeric: list[str],
+                 categorical: list[str], freq: str) -> None:
+        self.time_col, self.time_parts = time_col, list(time_parts)
+        self.numeric, self.categorical, self.freq = list(numeric), list(categorical), freq
+
+    @classmethod
+    def of(cls, table: Table) -> _Shape:
+        return cls(table.time_col, table.report.time_parts, table.numeric, table.categorical,
+                   str(table.freq))
+
+    def check(self, other: _Shape, where: str) -> None:
+        """Refuse a shard whose schema differs from the first shard's."""
+        if other.time_col != self.time_col:
+            raise InputError(f"{where}: the time column is {other.time_col!r}, the first "
+                             f"shard's {self.time_col!r}. Pass --time-col.")
+        for kind in ("numeric", "categorical"):
+            a, b = getattr(self, kind), getattr(other, kind)
+            if a != b:
+                odd = sorted(set(a) ^ set(b)) or b
+                raise InputError(
+                    f"{where}: its {kind} columns differ from the first shard's (column "
+                    f"{odd[0]!r}). Name the columns with --features and the categories "
+                    "with --categorical, so every shard reads the same.")
+        if other.freq != self.freq:
+            raise InputError(f"{where}: the grid step is {other.freq}, the first shard's "
+                             f"{self.freq}. Pass --freq.")
+
+
 class ParquetDataset:
     """A Parquet folder or partitioned dataset, read shard by shard (module docstring).
 
@@ -186,7 +217,7 @@ class ParquetDataset:
             raise InputError(f"{self.path}: no column {self.series_col!r} for --series-col."
                              f"{did_you_mean(self.series_col, fields)}")
         self._columns = self._wanted(fields)
-        self._first: Table | None = None
+        self._first: _Shape | None = None
         self._list_series()
 
     # ------------------------------------------------------------------ listing
@@ -271,8 +302,10 @@ class ParquetDataset:
                      for i in frags]
         except (pa.ArrowException, OSError) as exc:
             raise _unreadable(self.path, exc) from None
-        frame = pa.concat_tables(parts).to_pandas()
+        arrow = pa.concat_tables(parts)
         del parts
+        frame = arrow.to_pandas(split_blocks=True, self_destruct=True)  # frees as it goes
+        del arrow
         label = f"{self.path} (series {names[0]!r}" + (
             f" to {names[-1]!r})" if len(names) > 1 else ")")
         return self._table(frame, label)
@@ -283,34 +316,18 @@ class ParquetDataset:
         first = self._first
         time_col = self.time_col
         if first is not None and time_col is None:  # found on the first shard: keep it
-            time_col = first.report.time_parts or first.time_col
+            time_col = first.time_parts or first.time_col
         table = read(frame, time_col=time_col, series_col=self.series_col,
                      features=self.features, categorical=self.categorical,
                      target=self.target, na_values=self.na_values, freq=self.freq,
                      duplicates=self.duplicates)
         table.source = label
+        shape = _Shape.of(table)
         if first is None:
-            self._first = table
+            self._first = shape
         else:
-            self._check_like(first, table)
+            first.check(shape, label)
         return table
-
-    def _check_like(self, first: Table, table: Table) -> None:
-        """Refuse a shard whose schema differs from the first shard's."""
-        if table.time_col != first.time_col:
-            raise InputError(f"{table.source}: the time column is {table.time_col!r}, the "
-                             f"first shard's {first.time_col!r}. Pass --time-col.")
-        for kind in ("numeric", "categorical"):
-            a, b = getattr(first, kind), getattr(table, kind)
-            if a != b:
-                odd = sorted(set(a) ^ set(b)) or b
-                raise InputError(
-                    f"{table.source}: its {kind} columns differ from the first shard's "
-                    f"(column {odd[0]!r}). Name the columns with --features and the "
-                    "categories with --categorical, so every shard reads the same.")
-        if str(table.freq) != str(first.freq):
-            raise InputError(f"{table.source}: the grid step is {table.freq}, the first "
-                             f"shard's {first.freq}. Pass --freq.")
 
     def tables(self) -> Iterator[Table]:
         """The table of each shard, in order (one in memory at a time)."""

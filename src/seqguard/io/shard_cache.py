@@ -113,7 +113,8 @@ def _write(pipe: Pipeline, data: ParquetDataset, work: Path,
         "feature_names": list(pipe.feature_names_), "target": pipe.target,
         "source": str(data.path), "shards": [],
     }
-    for i, table in enumerate(data.tables()):
+    for i, series in enumerate(data.shards):
+        table = data.read_series(series)
         prep = shard_pipeline(pipe, table).transform(table, windows=False,
                                                      require_target=require_target)
         arrays = {"X": prep.X, "y": prep.y, "part": prep.part.astype(np.int8),
@@ -131,7 +132,7 @@ def _write(pipe: Pipeline, data: ParquetDataset, work: Path,
         meta["shards"].append({"name": name, "rows": int(table.n_rows),
                                "series": [names[0], names[-1]], "n_series": len(names),
                                "n_windows": counts, "lost": lost})
-        del prep, arrays
+        del table, prep, arrays, ds  # one shard in memory: let it go before the next
     if not sum(s["n_windows"]["train"] for s in meta["shards"]):
         raise InputError(
             f"{data.path}: no {pipe.task} windows in the 'train' part of any shard. "

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import copy
 import warnings
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -136,18 +135,23 @@ def fit_streaming(pipe: Pipeline, data: ParquetDataset) -> Pipeline:
     splits, x_stats, y_stats = [], [], []
     numeric: list[str] = []
     head: pd.DataFrame | None = None
-    for table in chain([first], tables):
+    table: Table | None = first
+    del first
+    while table is not None:
         split, feats, groups, train = _shard_features(shape, table)
         numeric = [str(c) for c in feats.columns if pd.api.types.is_numeric_dtype(feats[c])]
         if head is None:
             head = feats[numeric].iloc[:0].astype(np.float64)
         values = as_float64(feats.loc[train, numeric])
+        del feats
         x_stats.append(SeriesStats.of_rows(values, groups[train], str(pipe.scaler)))
         y = shape._target(table)[train][:, None]
         y_stats.append(SeriesStats.of_rows(y, groups[train],
                                            str(pipe.target_scaler or pipe.scaler)))
         splits.append(split)
-        del feats, values
+        del values, y
+        table = None  # one shard in memory: let it go before reading the next
+        table = next(tables, None)
     assert head is not None
     _learn(shape, pipe, SeriesStats.concat(x_stats), SeriesStats.concat(y_stats),
            numeric, head, merge_splits(splits))
