@@ -21,12 +21,11 @@ from .._base import SeriesTransform, as_groups
 from .._fitting import unfitted_on_error
 from .._floats import as_float64
 from .._serialize import register
-from ..errors import DataWarning, InputError, LeakageWarning, did_you_mean, format_list
+from ..errors import DataWarning, InputError, did_you_mean, format_list
 from ..layout import block_bounds
 from ._rows import _Rows
+from ._state import learned_state, warn_lookahead
 from .channels import (
-    OBSERVED_SUFFIX,
-    SINCE_SUFFIX,
     observed_channel,
     since_channel,
     timestep_mask,
@@ -234,55 +233,13 @@ class MissingStrategy(SeriesTransform):
                       empty_cols: list[bool], mean: list[float], fills: list[float],
                       n_rows: int) -> None:
         """Set the learned state from the training counts of each column."""
-        self.columns_ = list(cols)
-        self.methods_ = {c: str(specs[c]) for c in cols}
-        self.n_missing_train_ = {c: int(n_missing[j]) for j, c in enumerate(cols)}
-        self.mean_ = {c: float(mean[j]) for j, c in enumerate(cols)}
-        self.fill_ = {c: float(fills[j]) for j, c in enumerate(cols)}
-        empty = [c for j, c in enumerate(cols) if empty_cols[j]]
-        if empty:
-            warnings.warn(
-                f"MissingStrategy: column(s) {format_list(empty)} have no observed value "
-                f"in the training part ({n_rows} rows); their missing values are filled "
-                "with 0.0, the standardised mean. Drop them, or move the split so that "
-                "training sees them.",
-                DataWarning, stacklevel=4,
-            )
-        self.observed_channels_ = {
-            c: c + OBSERVED_SUFFIX for c in cols
-            if self.n_missing_train_[c] and specs[c].kind in ("mask", "indicators")
-        }
-        self.since_channels_ = {
-            c: c + SINCE_SUFFIX for c in cols
-            if self.n_missing_train_[c] and specs[c].kind == "indicators"
-        }
-        self.since_transform_ = "log1p"
-        out = list(names)
-        for c in cols:
-            out += [ch[c] for ch in (self.observed_channels_, self.since_channels_) if c in ch]
-        clash = sorted(set(out[len(names):]) & set(names))
-        if clash:
-            raise InputError(
-                f"MissingStrategy would add channel(s) {format_list(clash)}, but the data "
-                "already has columns of that name. Rename those columns."
-            )
-        self.feature_names_out_ = np.asarray(out, dtype=object)
+        for key, value in learned_state(names, cols, specs, n_missing, empty_cols, mean,
+                                        fills, n_rows).items():
+            setattr(self, key, value)
 
     @staticmethod
     def _warn_lookahead(cols: list[str], specs: dict[str, MissingSpec]) -> None:
-        lookahead: dict[str, list[str]] = {}
-        for c in cols:
-            if specs[c].lookahead:
-                lookahead.setdefault(str(specs[c]), []).append(c)
-        for spec_text, where in lookahead.items():
-            reason = parse_missing(spec_text).lookahead
-            warnings.warn(
-                f"MissingStrategy: {spec_text!r} for column(s) {format_list(where)} looks "
-                f"ahead in time: {reason}. Those values are not known at prediction time, "
-                "so scores will look better than they are. Use 'impute:ffill' or "
-                "'indicators' (past only) unless this is deliberate.",
-                LeakageWarning, stacklevel=4,
-            )
+        warn_lookahead(cols, specs)
 
     def fit_transform(self, X: pd.DataFrame, y: Any = None, *,  # type: ignore[override]
                       groups: Any = None) -> pd.DataFrame:
