@@ -44,3 +44,19 @@ def test_generator_and_stages_on_a_tiny_dataset(tmp_path):
     trained = bench.stage("train", sub, work, **opts)
     assert trained["train_batches"] == 2 and trained["partial_epoch"]
     assert trained["epoch_windows"] == prepared["n_windows"]["train"]
+
+    # the docs section: rendered from the stages' figures, replaced in place, rest kept
+    row = {"shard": {**shard, "base_rss_mb": 500.0}}
+    for name, figures in (("audit", {}), ("prepare", prepared), ("train", trained)):
+        row[name] = {**figures, "wall_s": 1.0, "peak_rss_mb": 600.0, "rss_per_shard": 2.0,
+                      "above_base_per_shard": 1.0}
+    results = {"config": {**bench.QUICK, "series": 6, "steps": 160, "series_per_file": 2,
+                          "shard_rows": 320, "train_steps": 2, "batch_size": 16},
+               "by_series": {"4": row}}
+    page = tmp_path / "benchmarks.md"
+    page.write_text("# Accuracy panel\n\nkept\n")
+    bench.update_docs(page, bench.render(results))
+    bench.update_docs(page, bench.render(results))
+    text = page.read_text()
+    assert text.startswith("# Accuracy panel\n\nkept\n") and text.count(bench.START) == 1
+    assert "| 4 |" in text and "cut to 2 batches of 16" in text

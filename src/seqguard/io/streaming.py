@@ -23,8 +23,9 @@ statistics exactly, global means and standard deviations to float64 rounding.
 Memory holds one shard and the per-series statistics (a few numbers per series and
 column), never the table.
 
-What the in-memory fit does and this one does not (an :class:`InputError` says so
-before any shard is read, naming the option):
+What the in-memory fit does and this one does not (an :class:`InputError` says so,
+naming the option: before any shard is read, or for a categorical column after the
+first):
 
 * ``--scaler robust`` and ``--missing impute:median`` / ``impute:knn`` (quantiles and
   neighbours need every training value at once);
