@@ -371,7 +371,8 @@ def render(res: dict[str, Any]) -> str:
         f"({last['batches_per_epoch']:,} batches), about "
         f"{last['epoch_windows'] / last['windows_per_s'] / 3600:.1f} h on 2 CPU cores at "
         "the rate measured. The train time includes Lightning's start-up; windows/s is over the "
-        "whole call. Peak memory does not grow with the number of series: it is set by "
+        "whole call. The cores are shared with other jobs, so the wall times (the training "
+        "rate most) move with their load; the memory figures do not. Peak memory does not grow with the number of series: it is set by "
         "one shard (audit, preparation) or by the two shards of the loader's buffer "
         "(training). See docs/out-of-core.md for what to expect."), END]
     return "\n".join(lines) + "\n"
