@@ -75,7 +75,7 @@ def prepare_shards(pipe: Pipeline, data: ParquetDataset, folder: str | os.PathLi
     >>> shards = prepare_shards(pipe, data, f"{d}/prepared")
     >>> loader = ShardWindowLoader(shards, "train", batch_size=32, shuffle=True)
     >>> len(loader), next(iter(loader))["x"].shape
-    (6, torch.Size([32, 8, 3]))
+    (5, torch.Size([32, 8, 1]))
     """
     pipe.check_fitted()
     if pipe.task not in ("forecast", "tag"):
