@@ -32,6 +32,12 @@ BENCHES = {
     # the accuracy panel of issue 11: every dataset, seeds 0-2, writes docs/benchmarks.md
     # (needs the bench extra; hours on 2 cores; --quick for development)
     "accuracy": ("bench_accuracy.py", []),
+    # the out-of-core path (issue 15): 10,000 series x 2,000 steps x 16 features as Parquet
+    # shards, audit / preparation / a training epoch cut to 200 batches at 1,000, 3,000 and
+    # 10,000 series, wall time and peak RSS (about 25 minutes on 2 cores; --quick: a minute).
+    # After the accuracy panel, which rewrites docs/benchmarks.md: this updates its own
+    # section there ("Larger than memory")
+    "scale": ("bench_scale.py", []),
 }
 
 

@@ -267,7 +267,7 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
 
     # -------------------------------------------------------------- transform
     def transform(self, table: Table, *, split: bool = True,
-                  require_target: bool = True) -> Prepared:
+                  require_target: bool = True, windows: bool = True) -> Prepared:
         """Model-ready arrays and window datasets for ``table``.
 
         With ``split`` (the table the pipeline was fitted on, or one with the same
@@ -275,6 +275,8 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         window of the table is in ``"all"`` (for predicting on new data). For
         forecasting, ``require_target=False`` keeps the windows whose targets are
         all missing (a prediction is still wanted there; there is nothing to score).
+        ``windows=False`` gives the arrays only (no datasets: a shard of a larger
+        table, whose windows are drawn elsewhere).
         """
         self.check_fitted()
         check_changed_data(table, self.input_columns_,
@@ -288,11 +290,11 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         part = self._split(table, groups, bounds, fit=False) if split else \
             np.full(len(scaled), TRAIN, dtype=np.int8)
         return self._prepare(table, scaled, groups, bounds, part, split=split,
-                             require_target=require_target)
+                             require_target=require_target, windows=windows)
 
     def _prepare(self, table: Table, scaled: pd.DataFrame, groups: np.ndarray,
                  bounds: np.ndarray, part: np.ndarray, *, split: bool,
-                 require_target: bool) -> Prepared:
+                 require_target: bool, windows: bool = True) -> Prepared:
         """One pass of the missing-data strategy, the target, the windows (scaled inputs)."""
         filled, usable = self.missing_.transform_usable(scaled, groups=groups)
         y_raw = self._target(table)
@@ -300,7 +302,8 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         X = np.ascontiguousarray(filled.to_numpy(dtype=np.float32))  # shared by the windows
         prep = Prepared(X=X, y=y, y_raw=y_raw, bounds=bounds, part=part, usable=usable,
                         feature_names=list(self.feature_names_), table=table, pipeline=self)
-        self._windows(prep, split=split, require_target=require_target)
+        if windows:
+            self._windows(prep, split=split, require_target=require_target)
         return prep
 
     # ---------------------------------------------------------------- static

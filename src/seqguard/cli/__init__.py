@@ -84,12 +84,19 @@ def audit(data: str, target: str | None, fmt: str, quiet: bool, verbose: bool,
     """Check DATA for the problems that break sequence models, before training.
 
     Exit 0 when nothing blocks training, 3 when an error-severity problem exists.
+    DATA may be a folder of Parquet files (with --series-col): it is audited shard
+    by shard, a group of whole series at a time.
     """
     from ..audit import audit as run_audit
-    from ..io import read
+    from ..io import is_parquet_folder, read
 
-    table = read(data, target=target, **_read_options(kw))
-    report = run_audit(table, target=target)
+    if is_parquet_folder(data):  # larger than memory: shard by shard (docs/out-of-core.md)
+        from ..audit.streaming import audit_streaming
+        from ..io.dataset import open_folder
+
+        report = audit_streaming(open_folder(data, target=target, **_read_options(kw)))
+    else:
+        report = run_audit(read(data, target=target, **_read_options(kw)), target=target)
     _print_audit(report, fmt, quiet=quiet, verbose=verbose)
     sys.exit(report.exit_code)
 

@@ -16,6 +16,13 @@ columns), :mod:`~seqguard.io.sniff` (finding the time column),
 :mod:`~seqguard.io.timecol` (reading it), :mod:`~seqguard.io.values` (numbers, units
 and categories), :mod:`~seqguard.io.long_format` and :mod:`~seqguard.io.regularise`
 (the regular grid).
+
+Larger than memory: :class:`~seqguard.io.dataset.ParquetDataset` reads a folder of
+Parquet files (or a partitioned dataset) shard by shard,
+:func:`~seqguard.io.streaming.fit_streaming` fits a pipeline on it in one pass, and
+:func:`~seqguard.io.shard_cache.prepare_shards` writes its windows' arrays for
+:class:`~seqguard.windows.ShardWindowLoader` (see docs/out-of-core.md). These are
+imported on first use, so ``from seqguard.io import read`` stays light.
 """
 
 from __future__ import annotations
@@ -29,7 +36,21 @@ from ..table import Table
 from .schema import _build
 from .sources import _check_format_options, _load, _parse_na_values, _split_names
 
-__all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "read"]
+__all__ = ["DEFAULT_NA_VALUES", "DUPLICATE_POLICIES", "ParquetDataset", "fit_streaming",
+           "is_parquet_folder", "prepare_shards", "read", "shard_pipeline"]
+
+# out-of-core names -> the module defining them, imported on first use (PEP 562)
+_LAZY = {"ParquetDataset": "dataset", "is_parquet_folder": "dataset",
+         "fit_streaming": "streaming", "shard_pipeline": "streaming",
+         "prepare_shards": "shard_cache"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 DUPLICATE_POLICIES = ("error", "mean", "first", "last")
 

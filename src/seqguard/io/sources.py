@@ -70,6 +70,11 @@ def _load(data: Any, markers: list[str], *, columns: Sequence[str] | None,
     """Return (raw frame, source name, default schema) for any accepted input."""
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
+        if path.is_dir():
+            from .dataset import FOLDER_HINT, is_parquet_folder
+
+            if is_parquet_folder(path):
+                raise InputError(f"'{path}' is a folder of Parquet files. {FOLDER_HINT}")
         frame, defaults = _with_index(read_file(path, sep=sep, encoding=encoding,
                                                 decimal=decimal, wanted=wanted),
                                       f"file '{path}'")

@@ -21,12 +21,11 @@ from .._base import SeriesTransform, as_groups
 from .._fitting import unfitted_on_error
 from .._floats import as_float64
 from .._serialize import register
-from ..errors import DataWarning, InputError, LeakageWarning, did_you_mean, format_list
+from ..errors import DataWarning, InputError, did_you_mean, format_list
 from ..layout import block_bounds
 from ._rows import _Rows
+from ._state import learned_state, warn_lookahead
 from .channels import (
-    OBSERVED_SUFFIX,
-    SINCE_SUFFIX,
     observed_channel,
     since_channel,
     timestep_mask,
@@ -128,9 +127,86 @@ class MissingStrategy(SeriesTransform):
             Bad spec, unknown column, non-numeric column, no rows, or a name clash
             with an added channel.
         """
+        names, cols, specs = self._fit_specs(X, groups)
+        A = self._values(X, names, cols)
+        obs = np.isfinite(A)
+        seen = [A[obs[:, j], j] for j in range(len(cols))]
+        mean = [float(v.mean()) if v.size else 0.0 for v in seen]
+        fills = [float(np.median(v)) if v.size and specs[c].method == "median" else m
+                 for v, c, m in zip(seen, cols, mean)]
+        self._learn_counts(names, cols, specs, (~obs).sum(axis=0),
+                           [v.size == 0 for v in seen], mean, fills, len(X))
+
+        self._knn_cache: dict[int, KNNImputer] = {}
+        self.knn_fit_X_ = None
+        if any(s.method == "knn" for s in specs.values()):
+            cap = self.knn_max_rows
+            if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 1:
+                raise InputError(
+                    f"The 'knn_max_rows' parameter of MissingStrategy must be a whole "
+                    f"number of at least 1. Got {cap!r} instead."
+                )
+            rows = np.arange(len(A))
+            if len(A) > cap:
+                rng = np.random.default_rng(self.random_state)
+                rows = np.sort(rng.choice(len(A), size=int(cap), replace=False))
+            fit_X = A[rows].copy()
+            fit_X[~np.isfinite(fit_X)] = np.nan
+            self.knn_fit_X_ = fit_X
+        self._warn_lookahead(cols, specs)
+        return self
+
+    @unfitted_on_error
+    def fit_from_counts(self, X: pd.DataFrame, n_rows: int, n_missing: np.ndarray,
+                        sums: np.ndarray) -> MissingStrategy:
+        """Fit from counts gathered shard by shard (the out-of-core fit).
+
+        The learned state equals :meth:`fit` on the training rows whose counts these
+        are (the means to float64 rounding).
+
+        Parameters
+        ----------
+        X : DataFrame
+            Any rows with the training columns and dtypes (the first shard's; only the
+            columns are read).
+        n_rows : int
+            Training rows in all.
+        n_missing, sums : array of shape (n_columns,)
+            Per column of ``X``: missing (non-finite) training values, and the sum of
+            the observed ones.
+
+        Raises
+        ------
+        InputError
+            As :meth:`fit`, and for ``impute:median`` or ``impute:knn``, which need
+            every training value at once.
+        """
+        names, cols, specs = self._fit_specs(X, None, n_rows)
+        bad = [c for c in cols if specs[c].method in ("median", "knn")]
+        if bad:
+            raise InputError(
+                f"--missing {specs[bad[0]]} (column {bad[0]!r}) cannot be fitted out of "
+                "core: it needs every training value at once. Use indicators, mask, drop "
+                "or impute:mean/ffill/bfill/linear/time/seasonal with a Parquet folder, or "
+                "read the data in memory.")
+        where = [names.index(c) for c in cols]
+        miss = np.asarray(n_missing, dtype=np.int64)[where]
+        n_obs = int(n_rows) - miss
+        mean = [float(np.asarray(sums, np.float64)[i] / n) if n else 0.0
+                for i, n in zip(where, n_obs)]
+        self._learn_counts(names, cols, specs, miss, list(n_obs == 0), mean, mean, n_rows)
+        self._knn_cache = {}
+        self.knn_fit_X_ = None
+        self._warn_lookahead(cols, specs)
+        return self
+
+    def _fit_specs(self, X: pd.DataFrame, groups: Any, n_rows: int | None = None
+                   ) -> tuple[list[str], list[str], dict[str, MissingSpec]]:
+        """Record and check the columns of ``X``; the resolved spec of each column."""
         self._record_columns(X)
+        n = len(X) if n_rows is None else int(n_rows)
         as_groups(groups, len(X))
-        if len(X) == 0:
+        if n == 0:
             raise InputError(
                 "MissingStrategy.fit got 0 training rows. Pass the training part of the "
                 "data (it needs at least one row)."
@@ -150,83 +226,20 @@ class MissingStrategy(SeriesTransform):
         self._method = default
         specs = {c: default for c in cols}
         specs.update(self._parse_per_column(cols))
+        return names, cols, specs
 
-        A = self._values(X, names, cols)
-        obs = np.isfinite(A)
-        n_missing = (~obs).sum(axis=0)
-        self.columns_ = list(cols)
-        self.methods_ = {c: str(specs[c]) for c in cols}
-        self.n_missing_train_ = {c: int(n_missing[j]) for j, c in enumerate(cols)}
-        self.mean_, self.fill_ = {}, {}
-        empty = []
-        for j, c in enumerate(cols):
-            seen = A[obs[:, j], j]
-            if seen.size == 0:
-                empty.append(c)
-                self.mean_[c] = self.fill_[c] = 0.0
-                continue
-            self.mean_[c] = float(seen.mean())
-            self.fill_[c] = float(np.median(seen)) if specs[c].method == "median" \
-                else self.mean_[c]
-        if empty:
-            warnings.warn(
-                f"MissingStrategy: column(s) {format_list(empty)} have no observed value "
-                f"in the training part ({len(X)} rows); their missing values are filled "
-                "with 0.0, the standardised mean. Drop them, or move the split so that "
-                "training sees them.",
-                DataWarning, stacklevel=2,
-            )
-        self.observed_channels_ = {
-            c: c + OBSERVED_SUFFIX for c in cols
-            if self.n_missing_train_[c] and specs[c].kind in ("mask", "indicators")
-        }
-        self.since_channels_ = {
-            c: c + SINCE_SUFFIX for c in cols
-            if self.n_missing_train_[c] and specs[c].kind == "indicators"
-        }
-        self.since_transform_ = "log1p"
-        out = list(names)
-        for c in cols:
-            out += [ch[c] for ch in (self.observed_channels_, self.since_channels_) if c in ch]
-        clash = sorted(set(out[len(names):]) & set(names))
-        if clash:
-            raise InputError(
-                f"MissingStrategy would add channel(s) {format_list(clash)}, but the data "
-                "already has columns of that name. Rename those columns."
-            )
-        self.feature_names_out_ = np.asarray(out, dtype=object)
+    def _learn_counts(self, names: list[str], cols: list[str],
+                      specs: dict[str, MissingSpec], n_missing: np.ndarray,
+                      empty_cols: list[bool], mean: list[float], fills: list[float],
+                      n_rows: int) -> None:
+        """Set the learned state from the training counts of each column."""
+        for key, value in learned_state(names, cols, specs, n_missing, empty_cols, mean,
+                                        fills, n_rows).items():
+            setattr(self, key, value)
 
-        self._knn_cache: dict[int, KNNImputer] = {}
-        self.knn_fit_X_ = None
-        if any(s.method == "knn" for s in specs.values()):
-            cap = self.knn_max_rows
-            if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 1:
-                raise InputError(
-                    f"The 'knn_max_rows' parameter of MissingStrategy must be a whole "
-                    f"number of at least 1. Got {cap!r} instead."
-                )
-            rows = np.arange(len(A))
-            if len(A) > cap:
-                rng = np.random.default_rng(self.random_state)
-                rows = np.sort(rng.choice(len(A), size=int(cap), replace=False))
-            fit_X = A[rows].copy()
-            fit_X[~np.isfinite(fit_X)] = np.nan
-            self.knn_fit_X_ = fit_X
-
-        lookahead: dict[str, list[str]] = {}
-        for c in cols:
-            if specs[c].lookahead:
-                lookahead.setdefault(str(specs[c]), []).append(c)
-        for spec_text, where in lookahead.items():
-            reason = parse_missing(spec_text).lookahead
-            warnings.warn(
-                f"MissingStrategy: {spec_text!r} for column(s) {format_list(where)} looks "
-                f"ahead in time: {reason}. Those values are not known at prediction time, "
-                "so scores will look better than they are. Use 'impute:ffill' or "
-                "'indicators' (past only) unless this is deliberate.",
-                LeakageWarning, stacklevel=2,
-            )
-        return self
+    @staticmethod
+    def _warn_lookahead(cols: list[str], specs: dict[str, MissingSpec]) -> None:
+        warn_lookahead(cols, specs)
 
     def fit_transform(self, X: pd.DataFrame, y: Any = None, *,  # type: ignore[override]
                       groups: Any = None) -> pd.DataFrame:

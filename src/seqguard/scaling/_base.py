@@ -19,7 +19,7 @@ from .._floats import as_float64
 from ..errors import DataWarning, InputError, format_list
 from ..layout import groups_from_bounds
 from .options import PER, _check_choice, check_method
-from .statistics import _stats
+from .statistics import MERGEABLE, SeriesStats, _stats
 
 
 class _BaseScaler(SeriesTransform):
@@ -53,6 +53,23 @@ class _BaseScaler(SeriesTransform):
         one = np.zeros(1, dtype=np.int64)
         center, spread, n = (a[0] for a in _stats(values, np.zeros(len(values), np.int64),
                                                   one, method))
+        if per == "global":
+            return self._state(center, spread, n, names)
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        uniq, starts = np.unique(sorted_codes, return_index=True)
+        block = groups_from_bounds(np.r_[starts, len(sorted_codes)])
+        c, sp, nk = _stats(values[order], block, starts, method)
+        return self._state(center, spread, n, names, (uniq, c, sp, nk))
+
+    def _state(self, center: np.ndarray, spread: np.ndarray, n: np.ndarray,
+               names: list[str], series: tuple[np.ndarray, ...] | None = None
+               ) -> dict[str, Any]:
+        """The learned state from the global statistics (``center``, raw ``spread``,
+        observed count ``n`` per column) and, for ``per="series"``, those of every
+        series code (``series = (codes, center, spread, n)``, one row per code): the
+        fallbacks of the module docstring applied, nothing set yet."""
+        owner = type(self).__name__
         self._check_finite(center, spread, names)
         empty = n == 0
         if empty.any():
@@ -61,9 +78,9 @@ class _BaseScaler(SeriesTransform):
                 f"{owner}: no observed value in the training part for column(s) "
                 f"{format_list(cols)}; left unscaled (center 0, scale 1). Drop the "
                 "column(s) or move the split so that training sees values.",
-                DataWarning, stacklevel=3)
+                DataWarning, stacklevel=4)
         scale = np.where(np.isnan(spread) | (spread == 0), 1.0, spread)
-        f = values.shape[1]
+        f = len(names)
         state: dict[str, Any] = {
             "center_": center,
             "scale_": scale,
@@ -72,13 +89,9 @@ class _BaseScaler(SeriesTransform):
             "series_center_": np.zeros((0, f)),
             "series_scale_": np.zeros((0, f)),
         }
-        if per == "global":
+        if series is None:
             return state
-        order = np.argsort(codes, kind="stable")
-        sorted_codes = codes[order]
-        uniq, starts = np.unique(sorted_codes, return_index=True)
-        block = groups_from_bounds(np.r_[starts, len(sorted_codes)])
-        c, sp, nk = _stats(values[order], block, starts, method)
+        uniq, c, sp, nk = series
         self._check_finite(c, sp, names, uniq)
         unseen = nk == 0
         s_center = np.where(unseen, center, c)
@@ -86,6 +99,40 @@ class _BaseScaler(SeriesTransform):
         state.update(series_codes_=uniq.astype(np.int64), series_center_=s_center,
                      series_scale_=s_scale)
         return state
+
+    def learn_from_stats(self, stats: SeriesStats, names: list[str], **more: Any) -> None:
+        """Set the learned state from merged per-series statistics (out-of-core fit).
+
+        ``stats`` holds, for every series code with training rows, the statistics of
+        :meth:`SeriesStats.of_rows` (one call per shard of whole series, merged with
+        :meth:`SeriesStats.concat`): the per-series state is exactly what ``fit``
+        computes, the global one equal to float64 rounding (see
+        :mod:`seqguard.scaling.statistics`). ``more``: further learned attributes to
+        set with it (the columns, as ``fit`` records them).
+
+        Raises
+        ------
+        InputError
+            For ``robust`` (its quantiles need every value at once), bad options, or
+            no training rows.
+        """
+        owner = type(self).__name__
+        method = check_method(self.method, owner=owner)
+        per = _check_choice(self.per, PER, f"The 'per' parameter of {owner}")
+        if method not in MERGEABLE:
+            raise InputError(
+                f"{owner}(method={method!r}) cannot be fitted out of core: its quantiles "
+                f"need every training value at once. Use --scaler "
+                f"{' or '.join(MERGEABLE)} with a Parquet folder, or read the data in "
+                "memory.")
+        if not stats.n_rows:
+            raise InputError(f"{owner}.fit got no training rows. Pass the training part "
+                             "(at least one row) to fit.")
+        center, spread, n = stats.global_stats(method)
+        series = None if per == "global" else stats.series_state(method)
+        for key, value in {**self._state(center, spread, n, names, series),
+                           **more}.items():
+            setattr(self, key, value)
 
     def _check_finite(self, center: np.ndarray, spread: np.ndarray, names: list[str],
                       codes: np.ndarray | None = None) -> None:

@@ -40,7 +40,9 @@ accepts it directly as a train/val dataloader. When a real
 ``torch.utils.data.DataLoader`` is needed (worker processes, pinned memory),
 :meth:`WindowLoader.torch_loader` wraps the same :class:`WindowBatchSampler` in one
 (``batch_size=None``: each sampled index array is passed to ``dataset[idx]``, which
-gathers the whole batch).
+gathers the whole batch). For data larger than memory, :class:`ShardWindowLoader`
+draws the same batches from prepared shards on disk, memory-mapped, a bounded
+buffer of shards at a time (:mod:`seqguard.windows.shards`).
 """
 from __future__ import annotations
 
@@ -48,11 +50,14 @@ from ..layout import last_observed
 from .classify import ClassifyWindows
 from .forecast import ForecastWindows
 from .loader import WindowBatchSampler, WindowLoader
+from .shards import ShardSet, ShardWindowLoader
 from .tag import TagWindows
 
 __all__ = [
     "ClassifyWindows",
     "ForecastWindows",
+    "ShardSet",
+    "ShardWindowLoader",
     "TagWindows",
     "WindowBatchSampler",
     "WindowLoader",
