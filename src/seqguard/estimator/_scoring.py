@@ -111,12 +111,23 @@ class _Scoring:
                                season=season, train_mean=train_mean, climatology=clim)
         if position is not None:
             base["climatology"]["position"] = position
+
+        def series_base(best: str, name: str, sel: np.ndarray) -> float | None:
+            """The baseline ``best``'s MAE on the windows ``sel`` (of one series)."""
+            sub = baseline_scores(truth[sel], y=prep.y_raw, target_rows=rows[sel],
+                                  series_start=starts[sel], season=season,
+                                  train_mean=train_mean,
+                                  climatology=None if clim is None else clim[sel])
+            return sub[best]["mae"] if best in sub else None
+
         return build_metrics(
             task=self.task, target=self.target, input_len=self.input_len, y_true=truth,
             y_pred=pred, baselines=base,
             n_windows=getattr(self, "n_windows_", {"test": len(rows)}),
             guard_events=guard_events, horizon=self.horizon,
-            y_train=_train_series(prep), season=season)
+            y_train=_train_series(prep), season=season,
+            series=series_of(prep, rows[:, 0] if len(rows) else rows.reshape(-1)),
+            series_baseline_mae=series_base)
 
     def _score_new(self, prep: Prepared, facts: Any, n_test: int = 0) -> dict[str, Any]:
         """Score every window of new data (``evaluate``): ``n_windows`` holds only ``test``."""
@@ -127,6 +138,14 @@ class _Scoring:
         finally:
             if saved is not None:
                 self.n_windows_ = saved
+
+
+def series_of(prep: Prepared, rows: np.ndarray) -> np.ndarray:
+    """The series name (object array) of each of the absolute ``rows`` of ``prep``."""
+    names = np.asarray(prep.table.series_names(), dtype=object)
+    if not len(rows):
+        return np.empty(0, dtype=object)
+    return names[np.searchsorted(prep.bounds, rows, side="right") - 1]
 
 
 def _train_series(prep: Prepared) -> list[np.ndarray]:
