@@ -12,7 +12,8 @@ code reading it later relies on, field by field:
   read (numbers or ``null``), the tables that hold them (objects), the counts, and
   ``by_series`` (a list of per-series objects: name, count, scores).
 * ``audit.json`` / ``diagnosis.json``: ``findings`` and ``events`` are lists of
-  objects whose ``severity``, ``code``, ``message`` and ``fix`` are text.
+  objects whose ``severity``, ``code``, ``message`` and ``fix`` are text; the audit's
+  ``by_series`` is a list of objects with a series name.
 
 Fields these checks do not name are left as they are (a newer seqguard may add
 some). Every violation is an :class:`~seqguard.errors.ArtifactError` naming the file,
@@ -154,6 +155,16 @@ def _check_findings_doc(doc: Mapping[str, Any], where: str) -> None:
     _expect(doc, "history", lambda v: isinstance(v, list), "a list", where)
     _expect(doc, "codes", lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
             "a list of text", where)
+    rows = doc.get("by_series")  # audit.json: the per-series figures
+    if rows is not None:
+        if not isinstance(rows, list):
+            raise _bad(where, "by_series", rows, "a list of objects")
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping) or not isinstance(row.get("series"), str):
+                raise _bad(where, f"by_series[{i}]", row, "an object with a series name")
+            _expect(row, "rows", _is_int, "an integer", where, f"by_series[{i}].")
+            _expect(row, "target_missing", _is_number, _NUMBER, where, f"by_series[{i}].")
+            _expect(row, "missing", _is_dict, "an object", where, f"by_series[{i}].")
     diagnose = doc.get("diagnose")
     if diagnose is not None:
         if not isinstance(diagnose, Mapping):
