@@ -66,6 +66,8 @@ class _ModelBuilding:
             kw.update(n_series=len(self.pipeline_.series_names_), series_embedding=width,
                       series_at=self.SERIES_AT)
         kind = self._resolve_model(prep)
+        if kind == "grud" and kw.get("series_at") == "steps":
+            kw["series_at"] = "head"
         if kind == "grud":
             since = getattr(self.pipeline_.missing_, "since_transform_", "log1p")
             kw["grud_channels"] = grud_channels_from_names(prep.feature_names, since)
@@ -85,9 +87,11 @@ class _ModelBuilding:
         return model
 
     #: Where the series embedding joins the model (``series_at`` of
-    #: :class:`~seqguard.models.SequenceModel`): the head's input. Measured against every
-    #: step's inputs on 12 Beijing stations, docs/many-series.md.
-    SERIES_AT = "head"
+    #: :class:`~seqguard.models.SequenceModel`): every step's inputs, so the recurrent
+    #: layers can make the series change how the inputs act (at the head it only shifts
+    #: the output). Measured against the head's input, docs/many-series.md; GRU-D, whose
+    #: masked channels cannot take it, gets it at the head.
+    SERIES_AT = "steps"
 
     def _series_embedding(self) -> int:
         """The width of the series embedding (``series_embedding``; 0: none)."""
