@@ -30,7 +30,7 @@ sequence is a series of its own).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -107,13 +107,13 @@ def series_entries(y_true: Any, y_pred: Any, series: Any,
     return sort_worst_first(out)
 
 
-def sort_worst_first(entries: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def sort_worst_first(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """``entries`` sorted worst first: skill ascending (none last), MAE descending, name."""
     def key(e: Mapping[str, Any]) -> tuple[int, float, float, str]:
         sk = e.get("skill")
         mae = e.get("mae")
         has = sk is not None and math.isfinite(float(sk))
-        return (0 if has else 1, float(sk) if has else 0.0,
+        return (0 if has else 1, float(sk) if sk is not None and has else 0.0,
                 -float(mae) if mae is not None else 0.0, str(e.get("series")))
 
     return [dict(e) for e in sorted(entries, key=key)]

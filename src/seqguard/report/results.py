@@ -92,7 +92,7 @@ def _regression(view: RunView, m: dict[str, Any], ev: Evidence) -> str:
                      "constant; near 1: they vary as much as the target).</p>")
     by_series = m.get("by_series")
     from_metrics = isinstance(by_series, list) and len(by_series) > 1
-    if from_metrics:
+    if from_metrics and isinstance(by_series, list):
         parts.append(_by_series(view, by_series, tgt))
     if ev.test is None or ev.test.empty:
         parts.append(_needs("forecast against actual, predicted against observed, the spread "
@@ -134,8 +134,8 @@ def _by_series(view: RunView, entries: list[Any], tgt: str) -> str:
     more = f" (the worst {SERIES_ROWS} of {n:,})" if n > SERIES_ROWS else f" ({n} series)"
     losing = sum(1 for e in rows_ok if e.get("skill") is not None and float(e["skill"]) < 0)
     out = ["<h3>Per series, worst first</h3>",
-           f'<p class="{"warn" if losing else "note"}">The model loses to {esc(bname)} on '
-           f"{losing} of {n} series.</p>",
+           (f'<p class="{"warn" if losing else "note"}">The model loses to {esc(bname)} '
+            f"on {losing} of {n} series.</p>"),
            table(header, rows, name="per-series",
                  numeric=[False, True, True, True, True, True, True],
                  caption=f"Test scores per series{more}, in {tgt}'s units (metrics.json "
