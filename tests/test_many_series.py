@@ -388,3 +388,23 @@ def test_grud_gets_the_embedding_at_the_head(frame):
                                        **{**TINY, "epochs": 1}), frame)
     assert f.model_config_["model"] == "grud" and f.model_config_["series_at"] == "head"
     assert np.isfinite(f.predict(frame)["prediction"]).all()
+
+
+@pytest.mark.parametrize("field,value", [("n_series", 10**9), ("series_embedding", -2),
+                                         ("n_series", 5)], ids=["huge", "negative", "other"])
+def test_a_crafted_embedding_config_is_refused(embedded, tmp_path, field, value):
+    import hashlib
+
+    _, run = embedded
+    bad = tmp_path / "run"
+    shutil.copytree(run, bad)
+    doc = json.loads((bad / "pipeline.json").read_text())
+    doc["model"][field] = value
+    (bad / "pipeline.json").write_text(json.dumps(doc))
+    man = json.loads((bad / "MANIFEST.json").read_text())
+    data = (bad / "pipeline.json").read_bytes()
+    man["files"]["pipeline.json"].update(sha256=hashlib.sha256(data).hexdigest(),
+                                         bytes=len(data))
+    (bad / "MANIFEST.json").write_text(json.dumps(man))
+    with pytest.raises(ArtifactError, match="series" if value != 5 else "series.weight"):
+        seqguard.load(bad)
