@@ -99,14 +99,28 @@ def test_a_single_series_run_has_one_entry():
 
 
 def test_series_entries_sort_worst_first_with_unknown_skill_last():
-    y = np.array([[1.0], [2.0], [4.0], [8.0], [np.nan]])
-    p = np.array([[1.5], [2.0], [1.0], [8.0], [0.0]])
-    ref = {"a": 1.0, "b": 1.0, "c": 0.0}
-    e = series_entries(y, p, ["a", "a", "b", "c", "d"], "mean", lambda s, rows: ref[s])
-    assert [d["series"] for d in e] == ["b", "a", "c"]  # d: no observed target
-    assert e[-1]["skill"] is None and e[0]["skill"] == -2.0 and e[1]["n"] == 2
+    y = np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 4.0], [8.0, 8.0], [np.nan, np.nan],
+                  [5.0, 5.0]])
+    p = np.array([[1.5, 9.0], [2.0, 3.0], [1.0, 4.0], [8.0, 8.0], [0.0, 0.0], [5.0, 6.0]])
+    base = np.array([[2.0, 0.0], [2.0, 4.0], [5.0, 5.0], [8.0, 8.0], [0.0, 0.0],
+                     [np.nan, 5.0]])
+    e = series_entries(y, p, ["a", "a", "b", "c", "d", "e"], "mean", base)
+    assert [d["series"] for d in e] == ["b", "a", "e", "c"]  # d: no observed target
+    a, b = e[1], e[0]
+    assert (a["n"], a["mae"], a["baseline_mae"]) == (3, 0.5 / 3, 2.0 / 3)
+    assert a["rmse"] == pytest.approx(np.sqrt(0.25 / 3))
+    assert (b["mae"], b["baseline_mae"], b["skill"]) == (1.5, 1.0, -0.5)
+    # e: the baseline is not finite at an observed target: no baseline MAE, no skill
+    assert e[2]["baseline_mae"] is None and e[2]["skill"] is None
+    assert e[3]["skill"] is None  # c: the baseline is perfect (MAE 0)
+    for d in e:  # the oracle: regression_scores on each series' rows
+        rows = {"a": [0, 1], "b": [2], "c": [3], "e": [5]}[d["series"]]
+        ref = seqguard.metrics.regression_scores(y[rows], p[rows])
+        assert (d["mae"], d["rmse"]) == pytest.approx((ref["mae"], ref["rmse"]))
     with pytest.raises(InputError, match="one series name per row"):
         series_entries(y, p, ["a"], "mean")
+    with pytest.raises(InputError, match="not finite at an observed target"):
+        series_entries(y, np.full_like(p, np.nan), list("aabcde"), "mean")
 
 
 @pytest.mark.parametrize("value,field", [

@@ -101,6 +101,7 @@ class _Scoring:
                guard_events: int) -> dict[str, Any]:
         """metrics.json of the ``which`` part (``"test"``, or ``"all"`` windows)."""
         from ..baselines import baseline_scores, season_from_freq
+        from ..baselines.scores import baseline_forecasts
         from ..metrics import build_metrics
 
         ds = prep.datasets[which]
@@ -112,13 +113,11 @@ class _Scoring:
         if position is not None:
             base["climatology"]["position"] = position
 
-        def series_base(best: str, name: str, sel: np.ndarray) -> float | None:
-            """The baseline ``best``'s MAE on the windows ``sel`` (of one series)."""
-            sub = baseline_scores(truth[sel], y=prep.y_raw, target_rows=rows[sel],
-                                  series_start=starts[sel], season=season,
-                                  train_mean=train_mean,
-                                  climatology=None if clim is None else clim[sel])
-            return sub[best]["mae"] if best in sub else None
+        def series_base(best: str) -> np.ndarray | None:
+            """The forecasts of the baseline ``best`` on the windows (for ``by_series``)."""
+            return baseline_forecasts(truth, y=prep.y_raw, target_rows=rows,
+                                      series_start=starts, season=season,
+                                      train_mean=train_mean, climatology=clim).get(best)
 
         return build_metrics(
             task=self.task, target=self.target, input_len=self.input_len, y_true=truth,
@@ -127,7 +126,7 @@ class _Scoring:
             guard_events=guard_events, horizon=self.horizon,
             y_train=_train_series(prep), season=season,
             series=series_of(prep, rows[:, 0] if len(rows) else rows.reshape(-1)),
-            series_baseline_mae=series_base)
+            series_baseline=series_base)
 
     def _score_new(self, prep: Prepared, facts: Any, n_test: int = 0) -> dict[str, Any]:
         """Score every window of new data (``evaluate``): ``n_windows`` holds only ``test``."""

@@ -93,6 +93,7 @@ class SequenceTagger(_SequenceEstimator):
     def _score(self, prep: Prepared, which: str, facts: Any,
                guard_events: int) -> dict[str, Any]:
         from ..baselines import season_from_freq, tag_baseline_scores
+        from ..baselines.scores import tag_baseline_forecasts
         from ..metrics import build_metrics
 
         rows, pred = self._step_frame(prep, self._scored_rows(prep, which))
@@ -105,17 +106,16 @@ class SequenceTagger(_SequenceEstimator):
         n_windows = dict(getattr(self, "n_windows_", {}))
         n_windows["test"] = len(rows)
 
-        def series_base(best: str, name: str, sel: np.ndarray) -> float | None:
-            """The baseline ``best``'s MAE on the steps ``sel`` (of one series)."""
-            sub = tag_baseline_scores(truth[sel], train_mean=train_mean,
-                                      climatology=None if clim is None else clim[sel])
-            return sub[best]["mae"] if best in sub else None
+        def series_base(best: str) -> np.ndarray | None:
+            """The forecasts of the baseline ``best`` at the steps (for ``by_series``)."""
+            return tag_baseline_forecasts(truth, train_mean=train_mean,
+                                          climatology=clim).get(best)
 
         return build_metrics(
             task="tag", target=self.target, input_len=self.input_len, y_true=truth,
             y_pred=pred, baselines=base, n_windows=n_windows, guard_events=guard_events,
             y_train=_train_series(prep), season=season, series=series_of(prep, rows),
-            series_baseline_mae=series_base)
+            series_baseline=series_base)
 
     def evaluate(self, data: Any) -> dict[str, Any]:
         """Scores at every observed step of ``data`` against the baselines (metrics.json

@@ -50,7 +50,7 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
                   horizon: int | None = None, y_train: Any = None, season: int = 1,
                   n_classes: int | None = None, classes: Sequence[Any] | None = None,
                   kind: Literal["auto", "logits", "proba"] = "auto", series: Any = None,
-                  series_baseline_mae: Callable[[str, str, Any], float | None] | None = None,
+                  series_baseline: Callable[[str], Any] | None = None,
                   ) -> dict[str, Any]:
     """The whole ``metrics.json`` dict, JSON-safe (``None`` for what is not computable).
 
@@ -95,10 +95,10 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         Forecast and tag: the series of each row of ``y_true``; gives ``by_series``
         (:mod:`seqguard.metrics.by_series`, worst first). ``None``: ``by_series`` is
         ``None``.
-    series_baseline_mae : callable, optional
-        ``f(baseline, series_name, rows)``: the MAE of the baseline named ``baseline``
-        on the rows ``rows`` of ``y_true`` (those of that series); each entry's
-        ``baseline_mae`` and ``skill`` come from it, for the run's ``best_baseline``.
+    series_baseline : callable, optional
+        ``f(name)``: the forecasts of the baseline ``name`` (the shape of ``y_true``);
+        each ``by_series`` entry's ``baseline_mae`` and ``skill`` come from those of
+        the run's ``best_baseline``.
 
     Returns
     -------
@@ -151,7 +151,7 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
             "prediction_std_ratio": prediction_std_ratio(y_true, y_pred),
             "n_windows": _n_windows(n_windows),
             "guard_events": int(guard_events),
-            "by_series": _by_series(y_true, y_pred, series, best, series_baseline_mae),
+            "by_series": _by_series(y_true, y_pred, series, best, series_baseline),
             "skill_vs_mean": skill(rs["mae"], base["mean"]["mae"]),
         }
         return json_safe(out)
@@ -175,19 +175,17 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         "prediction_std_ratio": prediction_std_ratio(y_true, y_pred),
         "n_windows": _n_windows(n_windows),
         "guard_events": int(guard_events),
-        "by_series": _by_series(y_true, y_pred, series, best, series_baseline_mae),
+        "by_series": _by_series(y_true, y_pred, series, best, series_baseline),
     }
     return json_safe(out)
 
 
 def _by_series(y_true: Any, y_pred: Any, series: Any, best: str | None,
-               baseline_mae: Callable[[str, str, Any], float | None] | None
-               ) -> list[dict[str, Any]] | None:
+               baseline: Callable[[str], Any] | None) -> list[dict[str, Any]] | None:
     if series is None:
         return None
-    one = None if baseline_mae is None or best is None else \
-        (lambda name, rows: baseline_mae(best, name, rows))
-    return series_entries(y_true, y_pred, series, best, one)
+    pred = None if baseline is None or best is None else baseline(best)
+    return series_entries(y_true, y_pred, series, best, pred)
 
 
 def best_baseline(baselines: Mapping[str, Mapping[str, Any]]) -> str | None:
