@@ -264,8 +264,10 @@ def test_static_named_columns_and_their_errors():
     assert est.pipeline_.static_.columns == ["age"] and est.model_config_["n_static"] == 1
     with pytest.raises(InputError, match="'agee'.*Did you mean 'age'"):
         _fit(df, static="agee")
-    with pytest.raises(InputError, match="'static' parameter of Forecaster applies to task 'classify'"):
-        seqguard.Forecaster("x", static="age", read_options=_OPTS).fit(df)
+    # static covariates apply to forecasting too since issue 15 (tests/test_many_series.py);
+    # the pooling is still classify's own
+    with pytest.raises(InputError, match="'pool' parameter of Forecaster applies to task 'classify'"):
+        seqguard.Forecaster("x", pool="mean", read_options=_OPTS).fit(df)
 
 
 # ------------------------------------------------------------------ options and CLI

@@ -389,7 +389,7 @@ def test_build_metrics_regression_matches_design_keys(rng):
     assert tuple(m) == REGRESSION_KEYS
     # DESIGN.md's keys, plus best_baseline / skill_vs_best and the baselines' extras
     assert _contains(_keys(m), _keys(DESIGN_METRICS))
-    assert set(m) - set(DESIGN_METRICS) == {"best_baseline", "skill_vs_best"}
+    assert set(m) - set(DESIGN_METRICS) == {"best_baseline", "skill_vs_best", "by_series"}
     assert m["horizon"] == 3 and len(m["test"]["by_horizon"]) == 3
     assert m["test"]["mase"] is None  # constant training series: not computable
     assert m["skill_vs_persistence"] == pytest.approx(

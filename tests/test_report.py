@@ -95,11 +95,12 @@ def test_per_series_table_is_worst_first(forecast_page):
     import re
 
     body = forecast_page.split('data-table="per-series"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr><td>([^<]*)</td><td class=\"n\">[^<]*</td><td class=\"n\">"
-                      r"([0-9.,]+)</td>", body)
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", r)
+            for r in re.findall(r"<tr>(<td.*?)</tr>", body)]
     assert len(rows) == 2
-    maes = [float(m.replace(",", "")) for _, m in rows]
-    assert maes == sorted(maes, reverse=True)
+    # metrics.json by_series: worst first by skill vs the best baseline (column 6)
+    skills = [float(r[5].replace(",", "").replace("\u2212", "-")) for r in rows]
+    assert skills == sorted(skills)
 
 
 def test_report_from_run_directory_alone_says_what_needs_data(forecast_run):

@@ -241,7 +241,7 @@ PIPELINE_PARAMS: tuple[Param, ...] = (
 #: The Pipeline's own parameters besides those it shares with the estimators.
 PIPELINE_ONLY: tuple[Param, ...] = (
     Param("task", "forecast", (Choice(TASKS),), flag=None),
-    Param("static", None, (ANY,), tasks=("classify",), flag=None),
+    Param("static", None, (ANY,), flag=None),
 )
 
 #: The model and training parameters of the estimators.
@@ -305,9 +305,14 @@ MODEL_PARAMS: tuple[Param, ...] = (
     Param("pool", "auto", (Choice(("auto", "last", "mean", "max", "attention"), ci=True),),
           "classify: how the steps become one vector (auto: the classify default, "
           "docs/classification.md).", tasks=("classify",)),
-    Param("static", "auto", (ANY,), "classify: static covariates (values recorded once per "
-          "sequence) fed next to the pooled state: detect, none, COL,COL, or auto (the "
-          "classify default).", tasks=("classify",)),
+    Param("static", "auto", (ANY,), "Static covariates (values recorded once per series) "
+          "fed next to the encoder's state before the head: detect, none, COL,COL, or auto "
+          "(classify: the classify default; forecast, tag: none)."),
+    # many series (issue 15): a learned embedding of the series id (docs/many-series.md)
+    Param("series_embedding", 0, (Int(0), Text("an int as text")),
+          "forecast, tag: width of a learned embedding of the series (--series-col) given "
+          "to the model; 0: none. A series not seen in training gets the mean embedding.",
+          tasks=("forecast", "tag"), cli=_int_text),
     Param("class_weight", "auto", (Choice(("auto", "balanced", "none"), ci=True), NONE),
           "classify: balanced weights each class by n / (classes x count); auto: the "
           "classify default.", tasks=("classify",), cli=_none_text),

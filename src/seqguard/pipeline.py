@@ -128,9 +128,9 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
     seed : int
         Seed of the ``classify`` series split.
     static : str, list of str or None
-        ``classify`` only: static covariates (``"detect"``, ``"none"`` or column names,
-        see :mod:`seqguard.static`), given as one vector per sequence
-        (``batch["static"]``) besides the step inputs. ``None``: none.
+        Static covariates (``"detect"``, ``"none"`` or column names, see
+        :mod:`seqguard.static`), given as one vector per series (``batch["static"]``)
+        besides the step inputs. ``None``: none.
 
     Attributes
     ----------
@@ -142,8 +142,8 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
     scaled_columns_ : feature columns that are scaled.
     feature_names_ : the model's input channels, in order.
     n_classes_ : classes (``classify``).
-    static_ : the fitted :class:`~seqguard.static.StaticCovariates` (``classify`` with
-        static columns; absent otherwise).
+    static_ : the fitted :class:`~seqguard.static.StaticCovariates` (with static
+        columns; absent otherwise).
     """
 
     __init__ = init_from((PIPELINE_ONLY[0], *PIPELINE_PARAMS, PIPELINE_ONLY[1]))
@@ -223,8 +223,7 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         train = part == TRAIN
         self.input_columns_ = [c for c in table.value_columns
                                if self.task == "forecast" or c != self.target]
-        if self.task == "classify":
-            self._fit_static(table, bounds, part)
+        self._fit_static(table, bounds, part)
         if not self.input_columns_ and (not calendar_enabled(self.calendar)
                                         or str(self.calendar).strip() in ("", "auto")):
             # the calendar of the "auto" default is no reason to train without inputs
@@ -313,10 +312,10 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         if parse_static(self.static) == "none":
             return
         train = part == TRAIN
-        lengths = np.diff(bounds)
-        keep = np.asarray([bool(train[bounds[k]]) if lengths[k] else False
-                           for k in range(len(lengths))])
-        sub_bounds = np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64)
+        # the training rows of each series (classify: whole series; forecast, tag: the
+        # first part of each), as series blocks of their own
+        counts = np.diff(np.r_[0, np.cumsum(train)][bounds])
+        sub_bounds = np.concatenate([[0], np.cumsum(counts[counts > 0])]).astype(np.int64)
         frame = table.frame.loc[train].reset_index(drop=True)
         cols = resolve_static(self.static, frame, table.numeric, self.input_columns_,
                               sub_bounds, table.source)
@@ -425,6 +424,7 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
         summary: dict[str, Any] = {"n_windows": {}, "lost": {}}
         ds: Any
         first = next(iter(parts))  # the parts share X: the first checks it is finite
+        static = self.static_matrix(prep.table)
         if self.task == "forecast":
             last = last_observed(prep.y, prep.bounds)
             for name, code in parts.items():
@@ -434,6 +434,7 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
                                      allow_empty=(name != "train"),
                                      check_finite=name == first,
                                      require_target=require_target)
+                ds.static = static
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
                 summary["lost"][name] = dict(ds.n_dropped)
@@ -443,12 +444,12 @@ class Pipeline(_CalendarChoice, _ResidualBaseline, JsonMixin, BaseEstimator):
                 ds = TagWindows(prep.X, prep.y, prep.bounds, self.input_len, stride=1,
                                 part=prep.part, which=code, usable=prep.usable,
                                 allow_empty=(name != "train"), check_finite=name == first)
+                ds.static = static
                 prep.datasets[name] = ds
                 summary["n_windows"][name] = len(ds)
                 summary["lost"][name] = dict(ds.n_dropped)
         else:
             labels = self._labels(prep.table, prep.bounds)
-            static = self.static_matrix(prep.table)
             # learned at fit; new data with a further class gets room for it here only
             n_classes = max(int(self.n_classes_), int(labels.max()) + 1)
             for name, code in parts.items():

@@ -53,6 +53,9 @@ LIMITS: dict[str, int] = {
     "n_features": 1_000_000,
     "horizon": 1_000_000,
     "n_outputs": 1_000_000,
+    "n_static": 1_000_000,
+    "n_series": 50_000_000,        # rows of a series embedding
+    "series_embedding": 65_536,    # its width
 }
 
 # numpy dtype strings a saved array may have: bool, integers, floats, unicode, object
@@ -253,7 +256,8 @@ def check_model_shapes(config: Mapping[str, Any], shapes: Mapping[str, tuple[int
     if not isinstance(config, Mapping):
         raise ArtifactError(f"{where}: the model config must be an object, got "
                             f"{type(config).__name__}. Refit.")
-    for key in ("hidden", "layers", "head_layers", "n_features", "horizon", "n_outputs"):
+    for key in ("hidden", "layers", "head_layers", "n_features", "horizon", "n_outputs",
+                "n_static", "n_series", "series_embedding"):
         _bounded_int(config, key, where)
     try:
         with torch.device("meta"):

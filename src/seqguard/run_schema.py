@@ -9,9 +9,11 @@ code reading it later relies on, field by field:
   parameter through the declarations of :mod:`seqguard.params` (:func:`check_params`:
   an unknown name, a wrong type or a value out of range is refused).
 * ``metrics.json``: the scores ``evaluate``, ``diagnose``, the report and the verdict
-  read (numbers or ``null``), the tables that hold them (objects), the counts.
+  read (numbers or ``null``), the tables that hold them (objects), the counts, and
+  ``by_series`` (a list of per-series objects: name, count, scores).
 * ``audit.json`` / ``diagnosis.json``: ``findings`` and ``events`` are lists of
-  objects whose ``severity``, ``code``, ``message`` and ``fix`` are text.
+  objects whose ``severity``, ``code``, ``message`` and ``fix`` are text; the audit's
+  ``by_series`` is a list of objects with a series name.
 
 Fields these checks do not name are left as they are (a newer seqguard may add
 some). Every violation is an :class:`~seqguard.errors.ArtifactError` naming the file,
@@ -107,6 +109,27 @@ def _check_metrics(doc: Mapping[str, Any], where: str) -> None:
                 raise _bad(where, f"n_windows.{k}", v, "an integer or null")
     _expect(doc, "classes", lambda v: isinstance(v, list), "a list", where)
     _expect(doc, "ensemble", lambda v: isinstance(v, Mapping), "an object", where)
+    _by_series(doc.get("by_series"), where)
+
+
+def _by_series(rows: Any, where: str) -> None:
+    """``by_series``: null, or a list of objects with a series name, a count and scores."""
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        raise _bad(where, "by_series", rows, "a list of objects")
+    for i, row in enumerate(rows):
+        field = f"by_series[{i}]"
+        if not isinstance(row, Mapping):
+            raise _bad(where, field, row, "an object")
+        if not isinstance(row.get("series"), str):
+            raise _bad(where, f"{field}.series", row.get("series"), "the series name (text)")
+        if not (isinstance(row.get("n"), int) and not isinstance(row.get("n"), bool)
+                and row["n"] >= 0):
+            raise _bad(where, f"{field}.n", row.get("n"), "a count (an integer >= 0)")
+        for key in ("mae", "rmse", "baseline_mae", "skill"):
+            _expect(row, key, _is_number, _NUMBER, where, f"{field}.")
+        _expect(row, "baseline", _is_text, "text or null", where, f"{field}.")
 
 
 def _findings(doc: Mapping[str, Any], field: str, where: str) -> None:
@@ -132,6 +155,16 @@ def _check_findings_doc(doc: Mapping[str, Any], where: str) -> None:
     _expect(doc, "history", lambda v: isinstance(v, list), "a list", where)
     _expect(doc, "codes", lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
             "a list of text", where)
+    rows = doc.get("by_series")  # audit.json: the per-series figures
+    if rows is not None:
+        if not isinstance(rows, list):
+            raise _bad(where, "by_series", rows, "a list of objects")
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping) or not isinstance(row.get("series"), str):
+                raise _bad(where, f"by_series[{i}]", row, "an object with a series name")
+            _expect(row, "rows", _is_int, "an integer", where, f"by_series[{i}].")
+            _expect(row, "target_missing", _is_number, _NUMBER, where, f"by_series[{i}].")
+            _expect(row, "missing", _is_dict, "an object", where, f"by_series[{i}].")
     diagnose = doc.get("diagnose")
     if diagnose is not None:
         if not isinstance(diagnose, Mapping):

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import InputError, did_you_mean, format_list
 from ..table import Table
+from .by_series import series_figures
 from .categorical import categorical_column
 from .context import AuditContext
 from .formatting import _freq_str
@@ -140,7 +141,7 @@ def run_checks(table: Table, target: str | None) -> AuditReport:
         COLUMN_CHECKS[kind](ctx, col)
     for check in TABLE_CHECKS:
         check(ctx)
-    return AuditReport(ctx.findings, _summary(ctx))
+    return AuditReport(ctx.findings, _summary(ctx), series_figures(ctx))
 
 
 def _summary(ctx: AuditContext) -> dict[str, Any]:

@@ -33,10 +33,13 @@ class AuditReport:
     summary : table facts: source, n_rows, n_series, n_columns, freq, time and
         series columns, target, numeric and categorical columns, and the number of
         missing values per column.
+    by_series : the per-series figures, worst first (:mod:`seqguard.audit.by_series`),
+        or ``None`` with a single series.
     """
 
     findings: list[Finding]
     summary: dict[str, Any]
+    by_series: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         self.findings = sorted(self.findings, key=_sort_key)
@@ -85,13 +88,17 @@ class AuditReport:
 
     # -------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:
-        """Stable schema: ``{"source", "summary", "findings", "counts"}``, strict JSON."""
-        return {
+        """Stable schema: ``{"source", "summary", "findings", "counts"}``, strict JSON,
+        and ``"by_series"`` (the per-series figures, worst first) with several series."""
+        out = {
             "source": self.source,
             "summary": json_value(self.summary, fallback=str),
             "findings": [f.to_dict() for f in self.findings],
             "counts": self.counts,
         }
+        if self.by_series is not None:
+            out["by_series"] = json_value(self.by_series, fallback=str)
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """The report as strict JSON (no NaN or Infinity)."""
@@ -120,6 +127,7 @@ class AuditReport:
         console.print(Text(head))
         if not self.findings:
             console.print(Text("No problems found."))
+            self._series_text(console)
             return buf.getvalue()
         table = RichTable(show_lines=True, expand=False)
         table.add_column("severity", no_wrap=True)
@@ -131,7 +139,32 @@ class AuditReport:
             table.add_row(Text(f.severity), Text(f.column or "-"), Text(f.series or "-"),
                           Text(f.message), Text(f.fix))
         console.print(table)
+        self._series_text(console)
         return buf.getvalue()
+
+    def _series_text(self, console: Any) -> None:
+        """The compact per-series table, worst first (the worst ``SHOWN`` series)."""
+        from rich.table import Table as RichTable
+        from rich.text import Text
+
+        from .by_series import SHOWN, series_table_rows
+
+        if not self.by_series or len(self.by_series) < 2:
+            return
+        rows, rest = series_table_rows(self.by_series)
+        n = len(self.by_series)
+        shown = f"the worst {min(SHOWN, n)} of {n}" if rest else f"all {n}"
+        console.print(Text(f"Series, worst first ({shown}; short first, then the share of "
+                           "the target missing):"))
+        table = RichTable(show_lines=False, expand=False)
+        for name in ("series", "rows", "span", "target missing", "worst input", "short"):
+            table.add_column(name, overflow="fold")
+        for r in rows:
+            table.add_row(*(Text(v) for v in r))
+        console.print(table)
+        if rest:
+            console.print(Text(f"... and {rest} more series (all of them in --format json, "
+                               "'by_series')."))
 
     def __str__(self) -> str:
         return self.to_text()

@@ -11,7 +11,8 @@ from ..layout import last_observed_before
 from ..metrics import regression_scores
 from .forecasts import mean_baseline, persistence, seasonal_naive
 
-__all__ = ["baseline_scores", "tag_baseline_scores"]
+__all__ = ["baseline_forecasts", "baseline_scores", "tag_baseline_forecasts",
+           "tag_baseline_scores"]
 
 
 def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
@@ -57,6 +58,25 @@ def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
     yt = np.asarray(y_true, dtype=np.float64)
     if yt.ndim == 1:
         yt = yt[:, None]
+    preds = baseline_forecasts(yt, y=y, target_rows=target_rows, series_start=series_start,
+                               season=season, train_mean=train_mean, last=last,
+                               climatology=climatology)
+    out = {name: _scores_of(yt, p) for name, p in preds.items()}
+    out["seasonal_naive"]["season"] = int(season)
+    if "climatology" in out:
+        out["climatology"]["season"] = int(season)
+    return out
+
+
+def baseline_forecasts(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
+                       season: int, train_mean: Any, last: Any = None,
+                       climatology: Any = None) -> dict[str, np.ndarray]:
+    """The forecasts :func:`baseline_scores` scores: ``{name: (n_windows, horizon)}``
+    (same parameters), so that they can be scored on any subset of the windows (per
+    series: :mod:`seqguard.metrics.by_series`)."""
+    yt = np.asarray(y_true, dtype=np.float64)
+    if yt.ndim == 1:
+        yt = yt[:, None]
     tr = np.asarray(target_rows)
     if tr.shape != yt.shape:
         raise InputError(f"target_rows has shape {tr.shape} but y_true has shape "
@@ -78,11 +98,7 @@ def baseline_scores(y_true: Any, *, y: Any, target_rows: Any, series_start: Any,
                              "one forecast per target.")
         preds["climatology"] = clim
     preds["mean"] = mean_baseline(train_mean, n, H)
-    out = {name: _scores_of(yt, p) for name, p in preds.items()}
-    out["seasonal_naive"]["season"] = int(season)
-    if "climatology" in out:
-        out["climatology"]["season"] = int(season)
-    return out
+    return preds
 
 
 def _scores_of(y_true: np.ndarray, pred: np.ndarray, by_horizon: bool = True
@@ -130,13 +146,20 @@ def tag_baseline_scores(y_true: Any, *, train_mean: float, climatology: Any = No
     {'mean': {'mae': 1.0, 'rmse': 1.0, 'by_horizon': None}}
     """
     yt = np.asarray(y_true, dtype=np.float64).reshape(-1, 1)
-    out: dict[str, dict[str, Any]] = {}
+    preds = tag_baseline_forecasts(yt, train_mean=train_mean, climatology=climatology)
+    return {name: _scores_of(yt, p, by_horizon=False) for name, p in preds.items()}
+
+
+def tag_baseline_forecasts(y_true: Any, *, train_mean: float, climatology: Any = None
+                           ) -> dict[str, np.ndarray]:
+    """The forecasts :func:`tag_baseline_scores` scores: ``{name: (n_steps, 1)}``."""
+    yt = np.asarray(y_true, dtype=np.float64).reshape(-1, 1)
+    out: dict[str, np.ndarray] = {}
     if climatology is not None:
         clim = np.asarray(climatology, dtype=np.float64).reshape(-1, 1)
         if clim.shape != yt.shape:
             raise InputError(f"climatology has {clim.shape[0]} values; expected "
                              f"{yt.shape[0]}, one per step.")
-        out["climatology"] = _scores_of(yt, clim, by_horizon=False)
-    out["mean"] = _scores_of(yt, mean_baseline(float(train_mean), len(yt), 1),
-                             by_horizon=False)
+        out["climatology"] = clim
+    out["mean"] = mean_baseline(float(train_mean), len(yt), 1)
     return out

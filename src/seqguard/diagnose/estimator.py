@@ -81,6 +81,8 @@ def _estimator_data_checks(est: Any, data: Any, task: str, direct: bool, batch_s
     except SeqguardError:
         prep = pipe.transform(table, split=False)
         split = False
+    if hasattr(est, "_attach_series"):  # the series rows (static, series code) the model reads
+        est._attach_series(prep)
     names = list(prep.feature_names)
     found: list[dict[str, Any]] = []
     # ---- inputs after preprocessing (the rows a window may read)

@@ -57,11 +57,17 @@ class _ModelBuilding:
             n = int(self.pipeline_.n_classes_)
             kw["n_outputs"] = 1 if n <= 2 else n
             kw["pool"] = self._resolve_pool()
-            static = getattr(self.pipeline_, "static_", None)
-            kw["n_static"] = len(static.feature_names_) if static is not None else 0
         else:
             kw["activation"] = self.activation
+        static = getattr(self.pipeline_, "static_", None)
+        kw["n_static"] = len(static.feature_names_) if static is not None else 0
+        width = self._series_embedding()
+        if width:
+            kw.update(n_series=len(self.pipeline_.series_names_), series_embedding=width,
+                      series_at=self.SERIES_AT)
         kind = self._resolve_model(prep)
+        if kind == "grud" and kw.get("series_at") == "steps":
+            kw["series_at"] = "head"
         if kind == "grud":
             since = getattr(self.pipeline_.missing_, "since_transform_", "log1p")
             kw["grud_channels"] = grud_channels_from_names(prep.feature_names, since)
@@ -79,6 +85,56 @@ class _ModelBuilding:
             if len(y):
                 warn_activation(self.activation, float(y.min()), float(y.max()))
         return model
+
+    #: Where the series embedding joins the model (``series_at`` of
+    #: :class:`~seqguard.models.SequenceModel`): every step's inputs, so the recurrent
+    #: layers can make the series change how the inputs act (at the head it only shifts
+    #: the output). Measured against the head's input, docs/many-series.md; GRU-D, whose
+    #: masked channels cannot take it, gets it at the head.
+    SERIES_AT = "steps"
+
+    def _series_embedding(self) -> int:
+        """The width of the series embedding (``series_embedding``; 0: none)."""
+        return int(self.series_embedding or 0)  # checked by the declaration
+
+    def _series_rows(self, table: Any) -> np.ndarray | None:
+        """The per-series rows the windows give the model as ``"static"``: the static
+        covariates, then the series code (numbered as in training; a series not seen
+        in training has a code past the last) when there is a series embedding."""
+        pipe = self.pipeline_
+        static = pipe.static_matrix(table)
+        if not self._series_embedding():
+            return static
+        codes = pipe.series_groups(table)[table.series_bounds()[:-1]] \
+            if table.n_rows else np.empty(0, dtype=np.int64)
+        col = codes.astype(np.float32)[:, None]
+        return col if static is None else np.hstack([static, col]).astype(np.float32)
+
+    def _attach_series(self, prep: Prepared) -> None:
+        """Give every window dataset of ``prep`` its series rows (see
+        :meth:`_series_rows`), and warn when a series embedding meets series not seen
+        in training (they get the mean embedding)."""
+        if self.task == "classify":
+            return
+        rows = self._series_rows(prep.table)
+        for ds in prep.datasets.values():
+            ds.static = rows
+        if self._series_embedding():
+            self._warn_unseen(prep.table)
+
+    def _warn_unseen(self, table: Any) -> None:
+        from ..errors import DataWarning
+
+        known = set(self.pipeline_.series_names_)
+        new = [n for n in table.series_names() if n not in known]
+        if new:
+            shown = ", ".join(repr(n) for n in new[:5]) + \
+                (f" and {len(new) - 5} more" if len(new) > 5 else "")
+            warnings.warn(f"{table.source}: {len(new)} series not seen in training "
+                          f"({shown}) get the mean series embedding (--series-embedding "
+                          f"{self._series_embedding()}): their forecasts use no "
+                          "series-specific learning. Refit with those series in the "
+                          "training data to learn theirs.", DataWarning, stacklevel=4)
 
     def _norm_options(self, prep: Prepared) -> dict[str, Any]:
         """The model options of ``norm="revin"`` (forecast): the target's input column

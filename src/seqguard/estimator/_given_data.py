@@ -55,6 +55,7 @@ class _GivenParts:
         table, facts = self._given_table(data, option)
         try:
             prep = self.pipeline_.transform(table, split=False)
+            self._attach_series(prep)
         except InputError as exc:
             raise InputError(f"{table.source} (given by {option}): {exc}") from None
         if not len(prep.datasets["all"]):

@@ -101,6 +101,7 @@ class _Scoring:
                guard_events: int) -> dict[str, Any]:
         """metrics.json of the ``which`` part (``"test"``, or ``"all"`` windows)."""
         from ..baselines import baseline_scores, season_from_freq
+        from ..baselines.scores import baseline_forecasts
         from ..metrics import build_metrics
 
         ds = prep.datasets[which]
@@ -111,12 +112,21 @@ class _Scoring:
                                season=season, train_mean=train_mean, climatology=clim)
         if position is not None:
             base["climatology"]["position"] = position
+
+        def series_base(best: str) -> np.ndarray | None:
+            """The forecasts of the baseline ``best`` on the windows (for ``by_series``)."""
+            return baseline_forecasts(truth, y=prep.y_raw, target_rows=rows,
+                                      series_start=starts, season=season,
+                                      train_mean=train_mean, climatology=clim).get(best)
+
         return build_metrics(
             task=self.task, target=self.target, input_len=self.input_len, y_true=truth,
             y_pred=pred, baselines=base,
             n_windows=getattr(self, "n_windows_", {"test": len(rows)}),
             guard_events=guard_events, horizon=self.horizon,
-            y_train=_train_series(prep), season=season)
+            y_train=_train_series(prep), season=season,
+            series=series_of(prep, rows[:, 0] if len(rows) else rows.reshape(-1)),
+            series_baseline=series_base)
 
     def _score_new(self, prep: Prepared, facts: Any, n_test: int = 0) -> dict[str, Any]:
         """Score every window of new data (``evaluate``): ``n_windows`` holds only ``test``."""
@@ -127,6 +137,14 @@ class _Scoring:
         finally:
             if saved is not None:
                 self.n_windows_ = saved
+
+
+def series_of(prep: Prepared, rows: np.ndarray) -> np.ndarray:
+    """The series name (object array) of each of the absolute ``rows`` of ``prep``."""
+    names = np.asarray(prep.table.series_names(), dtype=object)
+    if not len(rows):
+        return np.empty(0, dtype=object)
+    return names[np.searchsorted(prep.bounds, rows, side="right") - 1]
 
 
 def _train_series(prep: Prepared) -> list[np.ndarray]:

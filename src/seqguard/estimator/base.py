@@ -152,6 +152,7 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
             on_audit(report)
         prep = pipe.fit_transform(table)
         self.pipeline_ = pipe
+        self._attach_series(prep)
         self.feature_names_ = list(prep.feature_names)
         given = {"val": self._given("val", val_data), "test": self._given("test", test_data)}
         self._warn_unused_parts(prep, given)
@@ -277,8 +278,9 @@ class _SequenceEstimator(_ModelBuilding, _Scoring, _GivenParts, _Ensemble, BaseE
     def _transform(self, data: Any, require_target: bool = True) -> tuple[Prepared, Any]:
         table, facts = self._table(data, fit=False)
         self._check_grid(table)
-        return self.pipeline_.transform(table, split=False,
-                                        require_target=require_target), facts
+        prep = self.pipeline_.transform(table, split=False, require_target=require_target)
+        self._attach_series(prep)
+        return prep, facts
 
     def predict(self, data: Any) -> pd.DataFrame:
         """Predictions for every window of ``data``, in original units.

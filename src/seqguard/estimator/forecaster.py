@@ -163,11 +163,15 @@ class Forecaster(_SequenceEstimator):
         inputs = self.pipeline_.baseline_inputs(prep)
         if inputs is not None:  # the baselines' forecasts of the horizon after the end
             last = inputs(ends, H)
+        series_rows = self._series_rows(prep.table)  # one per series, as `ends`
+        if self._series_embedding():
+            self._warn_unseen(prep.table)
+        kw = {} if series_rows is None else {"static": torch.from_numpy(series_rows)}
         with torch.no_grad():
             z = self.model_(torch.from_numpy(np.ascontiguousarray(prep.X[window])),
                             last=torch.from_numpy(last),
-                            y_in=torch.from_numpy(np.ascontiguousarray(prep.y[window]))
-                            ).float().numpy()
+                            y_in=torch.from_numpy(np.ascontiguousarray(prep.y[window])),
+                            **kw).float().numpy()
         groups = self.pipeline_.series_groups(prep.table)[ends]
         pred = self.pipeline_.target_scaler_.inverse_transform(z.astype(np.float64),
                                                                groups=groups)

@@ -17,7 +17,7 @@ import torch
 
 from ..pipeline import Prepared
 from ..splits import TEST, TRAIN
-from ._scoring import _train_series
+from ._scoring import _train_series, series_of
 from .base import _SequenceEstimator
 from .registry import register
 
@@ -65,6 +65,7 @@ class SequenceTagger(_SequenceEstimator):
         # the target plays no part in which windows exist here: every step is predicted
         ds = TagWindows(prep.X, np.zeros(len(prep.X), dtype=np.float32), b, L, stride=1,
                         usable=prep.usable, allow_empty=True, check_finite=False)
+        ds.static = next(iter(prep.datasets.values())).static if prep.datasets else None
         n = len(ds.starts)
         idx = np.searchsorted(ds.starts, start)
         ok &= idx < n
@@ -76,7 +77,8 @@ class SequenceTagger(_SequenceEstimator):
         chunk = 1024
         with torch.no_grad():
             for a in range(0, len(uniq), chunk):
-                out = self.model_(ds.gather(uniq[a:a + chunk])["x"]).float().numpy()
+                batch = ds.gather(uniq[a:a + chunk])
+                out = self.model_(batch["x"], static=batch.get("static")).float().numpy()
                 lo, hi = bounds[a], bounds[min(a + chunk, len(uniq))]
                 local = np.repeat(np.arange(len(out)), np.diff(bounds[a:a + len(out) + 1]))
                 z[lo:hi] = out[local, pos[lo:hi]]
@@ -91,6 +93,7 @@ class SequenceTagger(_SequenceEstimator):
     def _score(self, prep: Prepared, which: str, facts: Any,
                guard_events: int) -> dict[str, Any]:
         from ..baselines import season_from_freq, tag_baseline_scores
+        from ..baselines.scores import tag_baseline_forecasts
         from ..metrics import build_metrics
 
         rows, pred = self._step_frame(prep, self._scored_rows(prep, which))
@@ -102,10 +105,17 @@ class SequenceTagger(_SequenceEstimator):
             base["climatology"].update(season=season, position=position)
         n_windows = dict(getattr(self, "n_windows_", {}))
         n_windows["test"] = len(rows)
+
+        def series_base(best: str) -> np.ndarray | None:
+            """The forecasts of the baseline ``best`` at the steps (for ``by_series``)."""
+            return tag_baseline_forecasts(truth, train_mean=train_mean,
+                                          climatology=clim).get(best)
+
         return build_metrics(
             task="tag", target=self.target, input_len=self.input_len, y_true=truth,
             y_pred=pred, baselines=base, n_windows=n_windows, guard_events=guard_events,
-            y_train=_train_series(prep), season=season)
+            y_train=_train_series(prep), season=season, series=series_of(prep, rows),
+            series_baseline=series_base)
 
     def evaluate(self, data: Any) -> dict[str, Any]:
         """Scores at every observed step of ``data`` against the baselines (metrics.json

@@ -6,10 +6,11 @@ See the package docstring and docs/metrics.md for what each key means.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from ..errors import InputError
+from .by_series import series_entries
 from .classification import classification_scores
 from .regression import prediction_std_ratio, regression_scores, skill
 from .values import json_safe
@@ -21,7 +22,7 @@ __all__ = ["CLASSIFICATION_KEYS", "REGRESSION_KEYS", "TAG_KEYS", "best_baseline"
 REGRESSION_KEYS: tuple[str, ...] = (
     "task", "target", "input_len", "horizon", "test", "baselines",
     "skill_vs_persistence", "best_baseline", "skill_vs_best", "prediction_std_ratio",
-    "n_windows", "guard_events",
+    "n_windows", "guard_events", "by_series",
 )
 #: Top-level keys of metrics.json for ``tag``, in order: the regression keys and
 #: ``skill_vs_mean``.
@@ -48,7 +49,9 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
                   n_windows: Mapping[str, Any], guard_events: int = 0,
                   horizon: int | None = None, y_train: Any = None, season: int = 1,
                   n_classes: int | None = None, classes: Sequence[Any] | None = None,
-                  kind: Literal["auto", "logits", "proba"] = "auto") -> dict[str, Any]:
+                  kind: Literal["auto", "logits", "proba"] = "auto", series: Any = None,
+                  series_baseline: Callable[[str], Any] | None = None,
+                  ) -> dict[str, Any]:
     """The whole ``metrics.json`` dict, JSON-safe (``None`` for what is not computable).
 
     Parameters
@@ -88,6 +91,14 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         entry; ``None`` when not given).
     kind : {"auto", "logits", "proba"}
         What classification scores are.
+    series : array-like of shape (n,), optional
+        Forecast and tag: the series of each row of ``y_true``; gives ``by_series``
+        (:mod:`seqguard.metrics.by_series`, worst first). ``None``: ``by_series`` is
+        ``None``.
+    series_baseline : callable, optional
+        ``f(name)``: the forecasts of the baseline ``name`` (the shape of ``y_true``);
+        each ``by_series`` entry's ``baseline_mae`` and ``skill`` come from those of
+        the run's ``best_baseline``.
 
     Returns
     -------
@@ -140,6 +151,7 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
             "prediction_std_ratio": prediction_std_ratio(y_true, y_pred),
             "n_windows": _n_windows(n_windows),
             "guard_events": int(guard_events),
+            "by_series": _by_series(y_true, y_pred, series, best, series_baseline),
             "skill_vs_mean": skill(rs["mae"], base["mean"]["mae"]),
         }
         return json_safe(out)
@@ -163,8 +175,17 @@ def build_metrics(*, task: str, target: str, input_len: int | None, y_true: Any,
         "prediction_std_ratio": prediction_std_ratio(y_true, y_pred),
         "n_windows": _n_windows(n_windows),
         "guard_events": int(guard_events),
+        "by_series": _by_series(y_true, y_pred, series, best, series_baseline),
     }
     return json_safe(out)
+
+
+def _by_series(y_true: Any, y_pred: Any, series: Any, best: str | None,
+               baseline: Callable[[str], Any] | None) -> list[dict[str, Any]] | None:
+    if series is None:
+        return None
+    pred = None if baseline is None or best is None else baseline(best)
+    return series_entries(y_true, y_pred, series, best, pred)
 
 
 def best_baseline(baselines: Mapping[str, Mapping[str, Any]]) -> str | None:

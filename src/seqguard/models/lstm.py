@@ -35,9 +35,12 @@ predicts exactly persistence. ``direct`` predicts the value itself.
 ``tag``: ``(B, L)``, one output per step, from the whole output sequence.
 ``classify``: ``(B,)`` logit for ``n_outputs=1`` (binary), else ``(B, n_outputs)``
 logits, from the outputs pooled over the valid steps (``pool``: the last valid state,
-their mean, or attention; :mod:`seqguard.models.pooling`), with the ``n_static``
-static covariates of the sequence (``static``, one vector per sequence)
-concatenated to the pooled vector before the head.
+their mean, or attention; :mod:`seqguard.models.pooling`).
+Every task may take the ``n_static`` static covariates of each window's series
+(``static``, one vector per series) and a learned series embedding
+(``series_embedding``, looked up from the series code in ``static``'s last column);
+both are concatenated to the vector (or, for tag, to every step) the head reads, or,
+with ``series_at="steps"``, the embedding to every input step.
 
 ``bidirectional=True`` (``lstm`` / ``gru``) reads the window both ways; the summary
 is the final forward state concatenated with the final backward state (the
@@ -136,6 +139,20 @@ class SequenceModel(nn.Module):
     norm_floor : [float, float], optional
         With ``norm``: the std floors of that column and of the scaled target
         (default ``[0.01, 0.01]``).
+    pool : {"last", "mean", "max", "attention"}, optional
+        ``classify`` only: how the steps become one vector (default ``"last"``).
+    n_static : int
+        Static covariates of each window's series (``static``'s first columns),
+        concatenated to the encoder's summary (forecast, classify) or to every step of
+        its output (tag) before the head. 0 (default): none.
+    n_series, series_embedding : int
+        A learned embedding of the series: ``n_series`` rows (the training series) of
+        ``series_embedding`` numbers, looked up from the series code in ``static``'s
+        last column. 0 (default): none. A code outside ``0 .. n_series - 1`` (a series
+        not seen in training) gets the mean of the rows.
+    series_at : {"head", "steps"}, optional
+        With ``series_embedding``: concatenate the embedding to the head's input (with
+        the static covariates; default) or to every step's inputs.
 
     Raises
     ------
@@ -178,12 +195,16 @@ class SequenceModel(nn.Module):
         norm_floor: Any = None,
         pool: str | None = None,
         n_static: int = 0,
+        n_series: int = 0,
+        series_embedding: int = 0,
+        series_at: str | None = None,
     ):
         super().__init__()
         o = resolve_options(
             n_features, task, horizon, n_outputs, model, hidden, layers, dropout,
             bidirectional, head, head_layers, activation, grud_channels, init, baselines,
-            ar_steps, ar_index, norm, norm_target, norm_floor, pool, n_static)
+            ar_steps, ar_index, norm, norm_target, norm_floor, pool, n_static, n_series,
+            series_embedding, series_at)
         self._config = o.config()
         self.norm: WindowNorm | None = None
         if o.norm != "none":
@@ -191,6 +212,12 @@ class SequenceModel(nn.Module):
             self.norm = WindowNorm(o.norm_target, (o.norm_floor[0], o.norm_floor[1]),
                                    affine=o.norm == "revin:affine")
         self.pool_kind, self.n_static = o.pool, o.n_static
+        self.series_at = o.series_at
+        self.series: nn.Embedding | None = None
+        if o.series_embedding:
+            self.series = nn.Embedding(o.n_series, o.series_embedding)
+        emb_steps = o.series_embedding if o.series_at == "steps" else 0
+        emb_head = o.series_embedding if o.series_at == "head" else 0
         self.baselines = o.baselines
         self.ar_steps, self.ar_index = o.ar_steps, o.ar_index
         self.n_features, self.task, self.horizon = o.n_features, o.task, o.horizon
@@ -201,13 +228,13 @@ class SequenceModel(nn.Module):
             assert o.grud_channels is not None
             self.encoder = GRUD(o.n_features, o.grud_channels, o.hidden, o.layers, o.dropout)
         else:
-            self.encoder = RecurrentEncoder(o.model, o.n_features, o.hidden, o.layers,
-                                            o.dropout, o.bidirectional, o.init)
+            self.encoder = RecurrentEncoder(o.model, o.n_features + emb_steps, o.hidden,
+                                            o.layers, o.dropout, o.bidirectional, o.init)
         in_dim = self.encoder.out_dim
         self.pool: nn.Module | None = None
         if o.task == "classify" and o.pool != "last":
             self.pool = Pool(str(o.pool), in_dim)
-        in_dim += o.n_static
+        in_dim += o.n_static + emb_head
         n_out = {"forecast": o.horizon, "tag": 1, "classify": o.n_outputs}[o.task]
         assert n_out is not None
         self.head: nn.Module
@@ -221,6 +248,39 @@ class SequenceModel(nn.Module):
             self.ar = nn.Linear(o.ar_steps, n_out)
             nn.init.zeros_(self.ar.weight)
             nn.init.zeros_(self.ar.bias)
+
+    @property
+    def static_width(self) -> int:
+        """Columns ``forward`` expects in ``static``: the static covariates, then one
+        holding the series code when the model has a series embedding (0: none)."""
+        return self.n_static + (1 if self.series is not None else 0)
+
+    def _series_inputs(self, x: torch.Tensor, static: torch.Tensor | None
+                       ) -> torch.Tensor | None:
+        """The per-series vector of each window: its static covariates and its series
+        embedding, ``(B, n_static + series_embedding)`` (``None``: the model has
+        neither). A series code outside ``0 .. n_series - 1`` (a series not seen in
+        training) gets the mean of the embeddings."""
+        width = self.static_width
+        if not width:
+            return None
+        if static is None and not self.n_static and self.series is not None:
+            # no series given (a probe, a bare call): the mean embedding, as for a new series
+            static = x.new_full((x.shape[0], 1), -1.0)
+        if static is None or static.shape != (x.shape[0], width):
+            got = None if static is None else tuple(static.shape)
+            what = " and the series code" if self.series is not None else ""
+            raise InputError(f"The model expects static covariates{what} of shape "
+                             f"({x.shape[0]}, {width}) (batch['static']), got {got}.")
+        parts = [static[:, :self.n_static]] if self.n_static else []
+        if self.series is not None:
+            weight = self.series.weight
+            code = static[:, self.n_static].round().long()
+            known = (code >= 0) & (code < weight.shape[0])
+            emb = self.series(torch.where(known, code, torch.zeros_like(code)))
+            emb = torch.where(known[:, None], emb, weight.mean(dim=0).expand_as(emb))
+            parts.append(emb.to(static.dtype))
+        return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
     @property
     def needs_y_in(self) -> bool:
@@ -280,8 +340,11 @@ class SequenceModel(nn.Module):
         y_in : Tensor (B, L) float32, optional
             The scaled target over the input window, NaN where missing (the batch's
             ``"y_in"``); required with ``norm``, ignored otherwise.
-        static : Tensor (B, n_static) float32, optional
-            ``classify`` with ``n_static > 0`` (required then): the static covariates.
+        static : Tensor (B, n_static [+ 1]) float32, optional
+            Required with ``n_static > 0`` or a series embedding (:attr:`static_width`
+            columns): the static covariates of each window's series, then, with a
+            series embedding, its series code (an integer held as a float; a code
+            outside ``0 .. n_series - 1`` gets the mean embedding).
 
         Returns
         -------
@@ -307,21 +370,24 @@ class SequenceModel(nn.Module):
                                  "over each input window (batch['y_in']).")
             stats = norm.stats(x, y_in)
             x = norm.inputs(x, stats)
+        extra = self._series_inputs(x, static)
+        if self.series_at == "steps" and extra is not None:  # the embedding at every step
+            emb = extra[:, self.n_static:]
+            x = torch.cat([x, emb.to(x.dtype)[:, None, :].expand(-1, x.shape[1], -1)], -1)
+            extra = extra[:, :self.n_static] if self.n_static else None
         need = self.task == "tag" or self.pool is not None
         seq, summary = self.encoder(x, lengths, need_sequence=need)
         if self.task == "tag":
             assert seq is not None
+            if extra is not None:
+                seq = torch.cat([seq, extra.to(seq.dtype)[:, None, :].expand(
+                    -1, seq.shape[1], -1)], dim=-1)
             return apply_activation(self.head(seq).squeeze(-1), self.activation)
+        if self.task == "classify" and self.pool is not None:
+            summary = self.pool(seq, summary, lengths)
+        if extra is not None:
+            summary = torch.cat([summary, extra.to(summary.dtype)], dim=-1)
         if self.task == "classify":
-            if self.pool is not None:
-                summary = self.pool(seq, summary, lengths)
-            if self.n_static:
-                if static is None or static.shape != (x.shape[0], self.n_static):
-                    got = None if static is None else tuple(static.shape)
-                    raise InputError(f"The model expects static covariates of shape "
-                                     f"({x.shape[0]}, {self.n_static}) (batch['static']), "
-                                     f"got {got}.")
-                summary = torch.cat([summary, static.to(summary.dtype)], dim=-1)
             out = self.head(summary)
             return out.squeeze(-1) if self.n_outputs == 1 else out
         if self.head_kind == "residual":

@@ -22,11 +22,13 @@ from .pooling import POOLS
 from .recurrent import INITS
 from .revin import parse_norm
 
-__all__ = ["HEADS", "MODELS", "TASKS", "ModelOptions", "resolve_options"]
+__all__ = ["HEADS", "MODELS", "SERIES_AT", "TASKS", "ModelOptions", "resolve_options"]
 
 MODELS = ("lstm", "gru", "grud")
 TASKS = ("forecast", "tag", "classify")
 HEADS = ("residual", "direct")
+#: Where a series embedding joins the model: every step's inputs, or the head's input.
+SERIES_AT = ("steps", "head")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class ModelOptions:
     norm_floor: list[float] | None
     pool: str | None
     n_static: int
+    n_series: int = 0
+    series_embedding: int = 0
+    series_at: str | None = None
 
     def config(self) -> dict[str, Any]:
         """The plain-JSON config (``SequenceModel.config``): an option added after the
@@ -77,11 +82,13 @@ class ModelOptions:
         if self.norm != "none":
             out.update(norm=self.norm, norm_target=self.norm_target,
                        norm_floor=self.norm_floor)
-        if self.task == "classify":
-            if self.pool != "last":
-                out["pool"] = self.pool
-            if self.n_static:
-                out["n_static"] = self.n_static
+        if self.task == "classify" and self.pool != "last":
+            out["pool"] = self.pool
+        if self.n_static:
+            out["n_static"] = self.n_static
+        if self.series_embedding:
+            out.update(n_series=self.n_series, series_embedding=self.series_embedding,
+                       series_at=self.series_at)
         return out
 
 
@@ -111,7 +118,7 @@ def resolve_options(
     layers: Any, dropout: Any, bidirectional: Any, head: Any, head_layers: Any,
     activation: Any, grud_channels: Any, init: Any, baselines: Any, ar_steps: Any,
     ar_index: Any, norm: Any, norm_target: Any, norm_floor: Any, pool: Any,
-    n_static: Any,
+    n_static: Any, n_series: Any = 0, series_embedding: Any = 0, series_at: Any = None,
 ) -> ModelOptions:
     """Check the arguments of :class:`~seqguard.models.SequenceModel` and resolve them.
 
@@ -164,10 +171,25 @@ def resolve_options(
     n_static = _int("n_static", n_static, 0, "Use 0 for no static covariates.")
     if task == "classify":
         pool = "last" if pool is None else _choice("pool", pool, POOLS)
-    elif pool is not None or n_static:
-        raise InputError(f"The 'pool' and 'n_static' options apply to task='classify' "
-                         f"only, got pool={pool!r}, n_static={n_static} with "
-                         f"task={task!r}. Leave them unset.")
+    elif pool is not None:
+        raise InputError(f"The 'pool' option applies to task='classify' only, got "
+                         f"pool={pool!r} with task={task!r}. Leave it unset.")
+    series_embedding = _int("series_embedding", series_embedding, 0,
+                            "Use 0 for no series embedding.")
+    n_series = _int("n_series", n_series, 0, "Pass the number of training series.")
+    if series_embedding:
+        if n_series < 1:
+            raise InputError("The 'series_embedding' option needs n_series >= 1, the number "
+                             "of training series (the rows of the embedding).")
+        series_at = "head" if series_at is None else _choice("series_at", series_at,
+                                                             SERIES_AT)
+        if series_at == "steps" and model == "grud":
+            raise InputError("series_at='steps' gives the series embedding to every step, "
+                             "which GRU-D's masked channels cannot take; use "
+                             "series_at='head' with model='grud'.")
+    elif n_series or series_at is not None:
+        raise InputError("The 'n_series' and 'series_at' options apply with "
+                         "series_embedding > 0 only. Leave them unset.")
     baselines = _int("baselines", baselines, 0, "Use 0 for persistence alone.")
     if baselines and (task != "forecast" or head != "residual"):
         raise InputError(f"The 'baselines' option applies to the residual forecast head "
@@ -226,4 +248,4 @@ def resolve_options(
     return ModelOptions(n_features, task, horizon, n_outputs, model, hidden, layers, dropout,
                         bidirectional, head, head_layers, activation, grud_channels, init,
                         baselines, ar_steps, ar_index, norm, norm_target, floor, pool,
-                        n_static)
+                        n_static, n_series, series_embedding, series_at)

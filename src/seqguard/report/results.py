@@ -2,11 +2,12 @@
 
 From ``metrics.json`` alone: the scores table (the model and each baseline, with the
 model's skill against each), the verdict against the best baseline, error by
-horizon with each baseline's curve, and the prediction spread ratio. From the data
+horizon with each baseline's curve, the prediction spread ratio, and with several
+series the per-series table and plot (``by_series``, worst first; runs of earlier
+versions get the table from the data and the estimator). From the data
 and the estimator (:mod:`.evidence`): forecasts against actuals for a few test
 windows (some with missing inputs), predicted against observed, the spread of the
-predictions against the spread of the targets, the per-series table (worst first),
-and for classification ROC and precision-recall curves and a confusion matrix.
+predictions against the spread of the targets, and for classification ROC and precision-recall curves and a confusion matrix.
 """
 
 from __future__ import annotations
@@ -89,9 +90,14 @@ def _regression(view: RunView, m: dict[str, Any], ev: Evidence) -> str:
         parts.append(f'<p class="{cls}">std(predictions) / std(observed targets) on the '
                      f"test part: {esc(fmt(ratio, 3))} (near 0: the predictions are nearly "
                      "constant; near 1: they vary as much as the target).</p>")
+    by_series = m.get("by_series")
+    from_metrics = isinstance(by_series, list) and len(by_series) > 1
+    if from_metrics and isinstance(by_series, list):
+        parts.append(_by_series(view, by_series, tgt))
     if ev.test is None or ev.test.empty:
         parts.append(_needs("forecast against actual, predicted against observed, the spread "
-                            "plot and the per-series table"))
+                            "plot" + ("" if from_metrics or by_series else
+                                      " and the per-series table")))
         return "".join(parts)
     parts.append(_spread(m, ev, tgt))
     if m.get("task") == "forecast":
@@ -99,8 +105,57 @@ def _regression(view: RunView, m: dict[str, Any], ev: Evidence) -> str:
     else:
         parts += ["<h3>Prediction against actual over time</h3>", _tag_series(ev, tgt)]
     parts += ["<h3>Predicted against observed</h3>", _scatter(ev, tgt)]
-    parts.append(_per_series(m, ev, tgt))
+    if by_series is None:  # a run of an earlier version: the table from the predictions
+        parts.append(_per_series(m, ev, tgt))
     return "".join(parts)
+
+
+#: Series the per-series table shows (the worst), and bars the per-series plot draws.
+SERIES_ROWS, SERIES_BARS = 100, 30
+
+
+def _by_series(view: RunView, entries: list[Any], tgt: str) -> str:
+    """The per-series table of metrics.json's ``by_series`` (worst first), with each
+    series' share of the target missing from the audit, and the skill of the worst."""
+    rows_ok = [e for e in entries if isinstance(e, dict)]
+    audit = {str(a.get("series")): a for a in (view.audit or {}).get("by_series") or []
+             if isinstance(a, dict)}
+    base = next((e.get("baseline") for e in rows_ok if e.get("baseline")), None)
+    bname = str(base or "baseline").replace("_", " ")
+    header = ["series", "scored values", f"MAE ({tgt})", f"RMSE ({tgt})",
+              f"{bname} MAE ({tgt})", f"skill vs {bname}", "target missing (%)"]
+    rows = []
+    for e in rows_ok[:SERIES_ROWS]:
+        tm = (audit.get(str(e.get("series"))) or {}).get("target_missing")
+        rows.append([str(e.get("series")), e.get("n"), e.get("mae"), e.get("rmse"),
+                     e.get("baseline_mae"), e.get("skill"),
+                     None if tm is None else 100 * float(tm)])
+    n = len(rows_ok)
+    more = f" (the worst {SERIES_ROWS} of {n:,})" if n > SERIES_ROWS else f" ({n} series)"
+    losing = sum(1 for e in rows_ok if e.get("skill") is not None and float(e["skill"]) < 0)
+    out = ["<h3>Per series, worst first</h3>",
+           (f'<p class="{"warn" if losing else "note"}">The model loses to {esc(bname)} '
+            f"on {losing} of {n} series.</p>"),
+           table(header, rows, name="per-series",
+                 numeric=[False, True, True, True, True, True, True],
+                 caption=f"Test scores per series{more}, in {tgt}'s units (metrics.json "
+                         f"by_series), sorted by skill vs {bname}, lowest first; the share of "
+                         "the target missing is the audit's, over the whole series.")]
+    bars = [e for e in rows_ok if e.get("skill") is not None][:SERIES_BARS]
+    if bars:
+        def draw(ax: Any) -> None:
+            names = [label(str(e["series"])) for e in bars][::-1]
+            vals = [float(e["skill"]) for e in bars][::-1]
+            ax.barh(range(len(vals)), vals,
+                    color=[COLORS[1] if v < 0 else COLORS[0] for v in vals])
+            ax.set_yticks(range(len(vals)), names)
+            ax.axvline(0.0, color="#000000", lw=0.8)
+            ax.set_xlabel(label(f"skill vs {bname}"))
+
+        out.append(figure("per-series", draw, f"Skill vs {bname} of the worst "
+                          f"{len(bars)} series (below 0: the baseline is better there).",
+                          size=(6.4, 0.6 + 0.22 * len(bars)), fit=True))
+    return "".join(out)
 
 
 def _by_horizon(m: dict[str, Any], tgt: str) -> str:

@@ -152,6 +152,19 @@ class _Windows(torch.utils.data.Dataset):
     n_candidates: int
     n_dropped: dict[str, int]
     kind = "window"
+    #: Optional per-series rows ``(n_series, S)`` float32 (forecast and tag): given in
+    #: every batch as ``"static"``, the row of each window's series (static covariates
+    #: and the series code, see :mod:`seqguard.static`); set by the pipeline or the
+    #: estimator, ``None``: no ``"static"``.
+    static: np.ndarray | None = None
+
+    def _add_static(self, batch: dict[str, torch.Tensor], starts: np.ndarray
+                    ) -> dict[str, torch.Tensor]:
+        """``batch`` with ``"static"``, the :attr:`static` row of each window's series."""
+        if self.static is not None:
+            rows = series_of_rows(self.bounds, starts)
+            batch["static"] = _to_torch(np.ascontiguousarray(self.static[rows]))
+        return batch
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -178,17 +178,18 @@ class ForecastWindows(_Windows):
             a :attr:`baseline`: ``(B, C, H)``, the baselines' forecasts, channel 0 the
             one the residual head starts from); ``"y_in"`` (B, L) float32, the target
             over the input window, NaN where missing (for ``norm="revin"``);
-            ``"start"`` (B,) int64 absolute start rows.
+            ``"start"`` (B,) int64 absolute start rows; ``"static"`` (B, S) float32
+            when :attr:`static` is set.
         """
         st = self.starts[_indices(idx, len(self))]
         L = self.input_len
         y = self._yv[st + L]
         last = self.last_obs[st + (L - 1)] if self.baseline is None else \
             self.baseline(st + (L - 1), self.horizon)
-        return {"x": _to_torch(self._xv[st]), "y": _to_torch(y),
-                "y_mask": _to_torch(~np.isnan(y)),
-                "last": _to_torch(last), "y_in": _to_torch(self._yin[st]),
-                "start": _to_torch(st)}
+        return self._add_static({"x": _to_torch(self._xv[st]), "y": _to_torch(y),
+                                 "y_mask": _to_torch(~np.isnan(y)),
+                                 "last": _to_torch(last), "y_in": _to_torch(self._yin[st]),
+                                 "start": _to_torch(st)}, st)
 
     def target_rows(self, idx: Any = None) -> np.ndarray:
         """Absolute row of every target: shape (n_windows, H) int64 (or (len(idx), H)).

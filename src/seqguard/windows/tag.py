@@ -92,11 +92,13 @@ class TagWindows(_Windows):
 
     def gather(self, idx: Any) -> dict[str, torch.Tensor]:
         """Build a batch: ``"x"`` (B, L, F) float32, ``"y"`` (B, L) float32 (NaN where
-        missing), ``"y_mask"`` (B, L) bool, ``"start"`` (B,) int64."""
+        missing), ``"y_mask"`` (B, L) bool, ``"start"`` (B,) int64; ``"static"`` (B, S)
+        float32 when :attr:`static` is set."""
         st = self.starts[_indices(idx, len(self))]
         y = self._yv[st]
-        return {"x": _to_torch(self._xv[st]), "y": _to_torch(y),
-                "y_mask": _to_torch(~np.isnan(y)), "start": _to_torch(st)}
+        return self._add_static({"x": _to_torch(self._xv[st]), "y": _to_torch(y),
+                                 "y_mask": _to_torch(~np.isnan(y)),
+                                 "start": _to_torch(st)}, st)
 
     def target_rows(self, idx: Any = None) -> np.ndarray:
         """Absolute row of every target: shape (n_windows, L) int64 (or (len(idx), L))."""
