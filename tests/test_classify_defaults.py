@@ -313,11 +313,12 @@ def test_cli_bad_classify_options_exit_2(tmp_path, capsys, extra, words):
     assert not out.exists()
 
 
-def test_cli_static_on_forecast_exits_2(tmp_path, capsys):
+def test_cli_pool_on_forecast_exits_2(tmp_path, capsys):
+    # --static applies to forecasting too since issue 15 (tests/test_many_series.py)
     code, _, err = run_cli(["fit", _csv(tmp_path), "--target", "x", *_SMALL,
-                            "--input-len", "4", "--horizon", "1", "--static", "age",
+                            "--input-len", "4", "--horizon", "1", "--pool", "mean",
                             "--out", str(tmp_path / "run")], capsys)
-    assert_one_error_line(code, err, "--static", "--task classify")
+    assert_one_error_line(code, err, "--pool", "--task classify")
 
 
 def test_cli_classify_options_are_saved_and_loaded(tmp_path, capsys):

@@ -255,7 +255,7 @@ def test_cli_series_embedding_and_save_config(frame, tmp_path, capsys):
     cfg = tmp_path / "run.toml"
     args = ["fit", str(data), "--target", "y", "--series-col", "s", "--time-col", "t",
             "--input-len", "8", "--horizon", "2", "--epochs", "1", "--hidden", "4",
-            "--layers", "1", "--series-embedding", "2", "--quiet"]
+            "--layers", "1", "--static", "size", "--series-embedding", "2", "--quiet"]
     code, _, err = run_cli([*args, "--out", str(tmp_path / "a"), "--save-config", str(cfg)],
                            capsys)
     assert code == 0, err
@@ -266,8 +266,8 @@ def test_cli_series_embedding_and_save_config(frame, tmp_path, capsys):
     a = json.loads((tmp_path / "a" / "metrics.json").read_text())
     b = json.loads((tmp_path / "b" / "metrics.json").read_text())
     assert a == b and len(a["by_series"]) == frame["s"].nunique()
-    assert json.loads((tmp_path / "b" / "pipeline.json").read_text()
-                      )["model"]["series_embedding"] == 2
+    model = json.loads((tmp_path / "b" / "pipeline.json").read_text())["model"]
+    assert model["series_embedding"] == 2 and model["n_static"] == 1
     code, _, err = run_cli([*args[:-2], "--series-embedding", "lots", "--out",
                             str(tmp_path / "c")], capsys)
     assert_one_error_line(code, err, "--series-embedding")
