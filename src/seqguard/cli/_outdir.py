@@ -31,7 +31,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..artifact.target import check_target
 from ..errors import InputError
 
 __all__ = ["MIN_FREE_BYTES", "check_out_file", "child_rank", "claim_out", "describe_os_error",
@@ -155,6 +154,8 @@ def claim_out(out: str | os.PathLike[str], *, overwrite: bool = False, resume: b
         What ``out`` holds does not allow the flags; its folder cannot be created or
         written, or has less than :data:`MIN_FREE_BYTES` free; another fit holds it.
     """
+    from ..artifact.target import check_target  # the artifact package imports torch
+
     path = Path(out)
     if child_rank():  # a DDP worker Lightning started: rank 0 holds --out and saves
         yield path

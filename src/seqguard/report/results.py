@@ -154,7 +154,7 @@ def _by_series(view: RunView, entries: list[Any], tgt: str) -> str:
 
         out.append(figure("per-series", draw, f"Skill vs {bname} of the worst "
                           f"{len(bars)} series (below 0: the baseline is better there).",
-                          size=(6.4, 0.6 + 0.22 * len(bars)), fit=True))
+                          size=(6.4, max(2.4, 0.6 + 0.22 * len(bars))), fit=True))
     return "".join(out)
 
 
